@@ -1,0 +1,129 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { liveSandboxCount, Sandbox } from '../../../native/lib';
+import { isMicroVmError } from '../../../native/lib/errors';
+import type { FunctionSignature, GuestValue } from '../../../native/lib/types';
+import { buildGuest, newGuestProject } from '../../../guest-templates/toolchain';
+import type { ParsedArgs } from '../args';
+import type { Command } from '../command';
+import { describeFault, formatError, formatSignature, formatValue } from '../format';
+import { EXIT_FAILURE, EXIT_OK, type Io } from '../io';
+import { packageInfo } from '../package-root';
+
+const TEMPLATE = 'c-hello';
+export const HELLO = 'Hello, World! I am executing inside of a VM :)\n';
+
+export const demoCommand: Command = {
+  spec: {
+    name: 'demo',
+    summary: 'Build the c-hello guest and walk through a call, a computation and a recovered fault.',
+    positionals: [],
+    flags: [],
+    details: `Builds into <repo>/build/demo/ (or ${path.join(os.tmpdir(), 'microvm-demo')} when the repo is read-only).`,
+  },
+  async run(_args: ParsedArgs, io: Io): Promise<number> {
+    const say = (text: string): void => io.out(`${text}\n`);
+    const cache = demoDir();
+    const project = path.join(cache, TEMPLATE);
+
+    say(`1. Building the ${TEMPLATE} guest template in ${project}`);
+    if (!fs.existsSync(project)) newGuestProject(TEMPLATE, project);
+    const { elfPath } = buildGuest(project, {});
+    say(`   built ${elfPath}`);
+
+    // Only this run's core file is kept, so the cache does not grow with every demo.
+    const crashDumpDir = path.join(cache, 'crashes');
+    fs.rmSync(crashDumpDir, { recursive: true, force: true });
+    fs.mkdirSync(crashDumpDir, { recursive: true });
+    const sandbox = Sandbox.create(elfPath, { crashDumpDir, onPrint: guestPrinter(io) });
+    try {
+      say(`2. Created a sandbox: the guest was loaded, initialised and snapshotted. It exports:`);
+      for (const f of sandbox.functions) say(`     ${formatSignature(f)}`);
+
+      say(`3. Calling PrintOutput(${JSON.stringify(HELLO)}); the guest prints through HostPrint:`);
+      const hello = await sandbox.call('PrintOutput', HELLO);
+      say(`   => ${formatValue(hello.value, 'i32')} (bytes printed), ${hello.durationUs} µs`);
+
+      const compute = pickComputeFunction(sandbox.functions);
+      if (compute) {
+        const args = computeArguments(compute);
+        say(`4. Calling ${compute.name}(${args.map((a) => formatValue(a)).join(', ')}) — pure computation inside the VM:`);
+        const result = await sandbox.call(compute.name, ...args);
+        say(`   => ${formatValue(result.value, compute.returnType)}, ${result.durationUs} µs`);
+      } else {
+        say('4. (the guest has no integer compute function to call)');
+      }
+
+      say('5. Calling DerefNull(), which reads through a null pointer:');
+      try {
+        await sandbox.call('DerefNull');
+        say('   unexpectedly returned without a fault');
+        return EXIT_FAILURE;
+      } catch (err) {
+        if (!isMicroVmError(err) || err.code !== 'GUEST_FAULT' || !err.fault) throw err;
+        say(`   the host caught a structured fault: ${err.message}`);
+        for (const line of describeFault(err.fault)) say(`     ${line}`);
+        if (err.crashDumpPath) say(`   crash dump: ${err.crashDumpPath}\n   (inspect it: gdb ${elfPath} ${err.crashDumpPath})`);
+      }
+
+      say('6. The sandbox was restored from its snapshot, so it keeps working:');
+      const again = await sandbox.call('PrintOutput', 'Still here after the fault.\n');
+      say(`   => ${formatValue(again.value, 'i32')}, ${again.durationUs} µs`);
+    } catch (err) {
+      io.err(`microvm demo: ${formatError(err)}\n`);
+      return EXIT_FAILURE;
+    } finally {
+      sandbox.dispose();
+    }
+    say(`Done: sandbox disposed, ${liveSandboxCount()} live sandboxes remain.`);
+    return EXIT_OK;
+  },
+};
+
+// A cache under the repo keeps rebuilds incremental; fall back to the temp dir when it is read-only.
+function demoDir(): string {
+  const candidates = [path.join(packageInfo().root, 'build', 'demo'), path.join(os.tmpdir(), 'microvm-demo')];
+  for (const dir of candidates) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.accessSync(dir, fs.constants.W_OK);
+      return dir;
+    } catch {
+      // try the next place
+    }
+  }
+  throw new Error(`cannot create a demo build directory (tried ${candidates.join(', ')})`);
+}
+
+/** Indents what the guest prints, even when HostPrint chunks split lines. */
+function guestPrinter(io: Io): (text: string) => void {
+  let atLineStart = true;
+  return (text) => {
+    let shown = '';
+    for (const c of text) {
+      if (atLineStart) shown += '   guest| ';
+      shown += c;
+      atLineStart = c === '\n';
+    }
+    io.out(shown);
+  };
+}
+
+const INTEGER_TYPES = new Set(['i32', 'u32', 'i64', 'u64']);
+
+/** The template's integer-only compute function: the first one that is neither printing nor faulting. */
+export function pickComputeFunction(functions: readonly FunctionSignature[]): FunctionSignature | undefined {
+  return functions.find((f) =>
+    f.name !== 'PrintOutput' && f.name !== 'DerefNull'
+    && INTEGER_TYPES.has(f.returnType)
+    && f.paramTypes.length > 0 && f.paramTypes.every((t) => INTEGER_TYPES.has(t)));
+}
+
+/** Small, distinct arguments that any integer function accepts. */
+export function computeArguments(f: FunctionSignature): GuestValue[] {
+  return f.paramTypes.map((t, i) => {
+    const n = [20, 22, 3, 4, 5, 6][i % 6];
+    return t === 'i64' || t === 'u64' ? BigInt(n) : n;
+  });
+}

@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { inspectGuest, Sandbox } from '../../../native/lib';
+import { isMicroVmError } from '../../../native/lib/errors';
+import type { CallResult, FunctionSignature, GuestValue, SandboxOptions } from '../../../native/lib/types';
+import { flagValue, UsageError, type ParsedArgs } from '../args';
+import type { Command } from '../command';
+import { ArgumentError, convertArguments } from '../convert';
+import { errorToJson, formatError, formatSignature, formatValue, resultToJson } from '../format';
+import { EXIT_FAILURE, EXIT_OK, type Io } from '../io';
+import { parsePositiveInteger, parseSize } from '../options';
+import { resolveGuest } from './guest-path';
+
+export const DEFAULT_CRASH_DUMP_DIR = 'microvm-crashes';
+
+export const runCommand: Command = {
+  spec: {
+    name: 'run',
+    summary: 'Call one guest function in a fresh micro-VM and print its result.',
+    positionals: [{ name: 'guest.elf' }, { name: 'function' }, { name: 'args', variadic: true }],
+    flags: [
+      { name: 'timeout-ms', value: 'N', description: 'fail the call after N milliseconds (default 5000)' },
+      { name: 'memory-size', value: 'N', description: 'guest memory in bytes, e.g. 4M (default 2M)' },
+      { name: 'crash-dump-dir', value: 'DIR', description: `write a core file here on a fault (default ./${DEFAULT_CRASH_DUMP_DIR})` },
+      { name: 'no-crash-dump', description: 'do not write a core file' },
+      { name: 'json', description: 'print one JSON object (value, output, hostCalls, durationUs) instead of text' },
+    ],
+    details: [
+      'Arguments are converted by the function signature: integers as decimal or 0x hex (range',
+      'checked), f32/f64 as decimal, bool as true/false/1/0, string verbatim, bytes as 0xdeadbeef or',
+      'hex:dead_beef. Use `--` before arguments that start with a dash. i64/u64 values appear as',
+      'strings and bytes as 0x hex in --json output.',
+      '',
+      'Guest output (HostPrint) streams to stdout; then the result prints as `=> value`. On a fault,',
+      'timeout or abort the one-line error goes to stderr, naming the crash dump, and the exit status is 1.',
+      'Open a crash dump with: gdb <guest.elf> <core>',
+    ].join('\n'),
+  },
+  async run(args: ParsedArgs, io: Io): Promise<number> {
+    const [given, functionName, ...texts] = args.positionals;
+    const json = args.flags.has('json');
+    const options = sandboxOptions(args, io);
+    const elf = resolveGuest(io, given);
+    const signature = findFunction(elf, functionName);
+    const values = convert(signature, texts);
+
+    if (!json) options.onPrint = (text) => io.out(text);
+    if (options.crashDumpDir) fs.mkdirSync(options.crashDumpDir, { recursive: true });
+
+    try {
+      const sandbox = Sandbox.create(elf, options);
+      try {
+        const result = await sandbox.call(signature.name, ...values);
+        io.out(json ? JSON.stringify(resultToJson(signature, result), null, 2) + '\n' : resultText(signature, result));
+      } finally {
+        sandbox.dispose();
+      }
+      return EXIT_OK;
+    } catch (err) {
+      if (json) io.out(JSON.stringify(errorToJson(err), null, 2) + '\n');
+      else if (streamedWithoutNewline(err)) io.out('\n');
+      io.err(`microvm run: ${formatError(err)}\n`);
+      return EXIT_FAILURE;
+    }
+  },
+};
+
+function sandboxOptions(args: ParsedArgs, io: Io): SandboxOptions {
+  const options: SandboxOptions = {};
+  const timeout = flagValue(args, 'timeout-ms');
+  if (timeout !== undefined) options.timeoutMs = parsePositiveInteger(timeout, '--timeout-ms');
+  const memory = flagValue(args, 'memory-size');
+  if (memory !== undefined) options.memorySize = parseSize(memory, '--memory-size');
+  const dumpDir = flagValue(args, 'crash-dump-dir');
+  if (dumpDir !== undefined && args.flags.has('no-crash-dump')) {
+    throw new UsageError('--crash-dump-dir and --no-crash-dump cannot be used together');
+  }
+  if (!args.flags.has('no-crash-dump')) options.crashDumpDir = path.resolve(io.cwd, dumpDir ?? DEFAULT_CRASH_DUMP_DIR);
+  return options;
+}
+
+function findFunction(elf: string, name: string): FunctionSignature {
+  const { functions } = inspectGuest(elf);
+  const signature = functions.find((f) => f.name === name);
+  if (!signature) {
+    const known = functions.map(formatSignature).join(', ') || 'none';
+    throw new UsageError(`the guest has no function '${name}' (functions: ${known})`);
+  }
+  return signature;
+}
+
+function convert(signature: FunctionSignature, texts: readonly string[]): GuestValue[] {
+  try {
+    return convertArguments(signature, texts);
+  } catch (err) {
+    if (err instanceof ArgumentError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** Output already streamed; the result line starts on a fresh line. */
+export function resultText(signature: FunctionSignature, result: CallResult): string {
+  const separator = result.output === '' || result.output.endsWith('\n') ? '' : '\n';
+  return `${separator}=> ${formatValue(result.value, signature.returnType)}\n`;
+}
+
+// What the guest printed before failing was streamed; end its line before the error.
+function streamedWithoutNewline(err: unknown): boolean {
+  const output = isMicroVmError(err) ? err.details.output : undefined;
+  return output !== undefined && output !== '' && !output.endsWith('\n');
+}
