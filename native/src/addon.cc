@@ -1,0 +1,398 @@
+// The Node binding: a thin translation between JavaScript and the Machine. Every entry point
+// catches everything so that no C++ exception reaches Node; errors become JS Errors with a
+// `code` property from native/lib/types.ts ErrorCode.
+#include <napi.h>
+
+#include <memory>
+
+#include "guest_image.h"
+#include "host_error.h"
+#include "js_convert.h"
+#include "kvm.h"
+#include "machine.h"
+#include "vcpu_thread.h"
+
+namespace microvm {
+namespace {
+
+Napi::Error jsError(Napi::Env env, const std::string& code, const std::string& message) {
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", Napi::String::New(env, code));
+  return error;
+}
+
+// Runs `body`, turning every C++ exception into a thrown JS error.
+template <typename Body>
+Napi::Value guarded(Napi::Env env, Body body) {
+  try {
+    return body();
+  } catch (const HostError& error) {
+    throw jsError(env, error.code(), error.what());
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw jsError(env, "OUT_OF_MEMORY", "the host ran out of memory");
+  } catch (const std::exception& error) {
+    throw jsError(env, "INTERNAL", std::string("internal error: ") + error.what());
+  }
+}
+
+std::vector<uint8_t> bytesArgument(const Napi::Value& value, const char* what) {
+  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+    fail("INVALID_OPTIONS", std::string(what) + " must be a Uint8Array");
+  Napi::Uint8Array array = value.As<Napi::Uint8Array>();
+  return std::vector<uint8_t>(array.Data(), array.Data() + array.ByteLength());
+}
+
+uint64_t optionalSize(const Napi::Object& options, const char* name, uint64_t fallback) {
+  if (!options.Has(name) || options.Get(name).IsUndefined()) return fallback;
+  Napi::Value value = options.Get(name);
+  if (!value.IsNumber()) fail("INVALID_OPTIONS", std::string(name) + " must be a number");
+  const double number = value.As<Napi::Number>().DoubleValue();
+  if (!(number >= 0) || number > double(1ull << 40) || number != double(uint64_t(number)))
+    fail("INVALID_OPTIONS", std::string(name) + " must be a non-negative integer, got " + std::to_string(number));
+  return uint64_t(number);
+}
+
+bool outcomeCarriesRegisters(RunOutcome::Kind kind) {
+  return kind != RunOutcome::kReady && kind != RunOutcome::kHostCall;
+}
+
+class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
+ public:
+  static Napi::Function define(Napi::Env env) {
+    return DefineClass(env, "NativeSandbox",
+                       {
+                           InstanceMethod<&SandboxWrap::runSync>("runSync"),
+                           InstanceMethod<&SandboxWrap::runAsync>("runAsync"),
+                           InstanceMethod<&SandboxWrap::finishInitialisation>("finishInitialisation"),
+                           InstanceMethod<&SandboxWrap::beginCall>("beginCall"),
+                           InstanceMethod<&SandboxWrap::restore>("restore"),
+                           InstanceMethod<&SandboxWrap::requestPause>("requestPause"),
+                           InstanceMethod<&SandboxWrap::getRegisters>("getRegisters"),
+                           InstanceMethod<&SandboxWrap::setRegisters>("setRegisters"),
+                           InstanceMethod<&SandboxWrap::readMemory>("readMemory"),
+                           InstanceMethod<&SandboxWrap::writeMemory>("writeMemory"),
+                           InstanceMethod<&SandboxWrap::writeInput>("writeInput"),
+                           InstanceMethod<&SandboxWrap::readOutput>("readOutput"),
+                           InstanceMethod<&SandboxWrap::writeOutput>("writeOutput"),
+                           InstanceMethod<&SandboxWrap::describe>("describe"),
+                           InstanceMethod<&SandboxWrap::dispose>("dispose"),
+                       });
+  }
+
+  explicit SandboxWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<SandboxWrap>(info) {
+    Napi::Env env = info.Env();
+    guarded(env, [&]() -> Napi::Value {
+      std::vector<uint8_t> elf = bytesArgument(info[0], "the guest ELF");
+      Napi::Object options = info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object::New(env);
+      LayoutOptions layout;
+      layout.memory_size = optionalSize(options, "memorySize", layout.memory_size);
+      layout.input_size = optionalSize(options, "inputBufferSize", layout.input_size);
+      layout.output_size = optionalSize(options, "outputBufferSize", layout.output_size);
+      layout.stack_size = optionalSize(options, "stackSize", layout.stack_size);
+      GuestImage image = parseGuestImage(std::move(elf));
+      std::shared_ptr<Kvm> kvm = options.Has("kvmDevice") && options.Get("kvmDevice").IsString()
+                                     ? Kvm::open(options.Get("kvmDevice").As<Napi::String>().Utf8Value())
+                                     : Kvm::system();
+      machine_ = std::make_unique<Machine>(std::move(kvm), std::move(image), layout);
+      return env.Undefined();
+    });
+  }
+
+  ~SandboxWrap() override { release(); }
+
+ private:
+  Machine& machine() {
+    if (!machine_) fail("SANDBOX_DISPOSED", "the sandbox has been disposed");
+    return *machine_;
+  }
+
+  void requireIdle() {
+    if (async_running_) fail("SANDBOX_BUSY", "the vCPU is running an async call on this sandbox");
+  }
+
+  Napi::Value outcomeValue(Napi::Env env, const RunOutcome& outcome) {
+    if (!outcomeCarriesRegisters(outcome.kind)) return outcomeToJs(env, outcome, nullptr);
+    kvm_fpu fpu{};
+    machine().getFpu(fpu);
+    return outcomeToJs(env, outcome, &fpu);
+  }
+
+  Napi::Value runSync(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      RunOutcome outcome = machine().runUntilExit();
+      return outcomeValue(info.Env(), outcome);
+    });
+  }
+
+  // runAsync(callback(error, outcome)): one runUntilExit on the vCPU thread.
+  Napi::Value runAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    return guarded(env, [&]() -> Napi::Value {
+      requireIdle();
+      Machine& vm = machine();
+      if (!info[0].IsFunction()) fail("INVALID_OPTIONS", "runAsync needs a callback");
+      if (!thread_) {
+        thread_ = std::make_unique<VcpuThread>();
+        tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
+                                              "microvm-vcpu", 0, 1);
+        tsfn_.Unref(env);
+      }
+      callback_ = Napi::Persistent(info[0].As<Napi::Function>());
+      async_running_ = true;
+      tsfn_.Ref(env);
+      Ref();  // keep this wrapper alive until the outcome is delivered
+      thread_->submit([this, &vm]() -> std::function<void()> {
+        auto result = std::make_shared<AsyncResult>();
+        try {
+          result->outcome = vm.runUntilExit();
+          if (outcomeCarriesRegisters(result->outcome.kind)) vm.getFpu(result->fpu);
+        } catch (const HostError& error) {
+          result->failed = true;
+          result->code = error.code();
+          result->message = error.what();
+        } catch (const std::exception& error) {
+          result->failed = true;
+          result->code = "INTERNAL";
+          result->message = error.what();
+        }
+        return [this, result]() {
+          tsfn_.NonBlockingCall([this, result](Napi::Env env, Napi::Function) { deliver(env, *result); });
+        };
+      });
+      return env.Undefined();
+    });
+  }
+
+  struct AsyncResult {
+    RunOutcome outcome;
+    kvm_fpu fpu{};
+    bool failed = false;
+    std::string code, message;
+  };
+
+  void deliver(Napi::Env env, const AsyncResult& result) {
+    async_running_ = false;
+    tsfn_.Unref(env);
+    Napi::FunctionReference callback = std::move(callback_);
+    Unref();
+    Napi::HandleScope scope(env);
+    if (result.failed) {
+      callback.Call({jsError(env, result.code, result.message).Value(), env.Undefined()});
+      return;
+    }
+    Napi::Value outcome = outcomeCarriesRegisters(result.outcome.kind)
+                              ? Napi::Value(outcomeToJs(env, result.outcome, &result.fpu))
+                              : Napi::Value(outcomeToJs(env, result.outcome, nullptr));
+    callback.Call({env.Null(), outcome});
+  }
+
+  Napi::Value finishInitialisation(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      machine().finishInitialisation();
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value beginCall(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      const uint64_t timeout_ms = bigintArgument(info[0], "timeoutMs");
+      machine().beginCall(timeout_ms * 1000000ull);
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value restore(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      machine().restore();
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value requestPause(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      machine().requestPause();
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value getRegisters(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      kvm_regs regs;
+      kvm_sregs sregs;
+      kvm_fpu fpu;
+      machine().getRegisters(regs, sregs, fpu);
+      return registersToJs(info.Env(), regs, sregs, fpu);
+    });
+  }
+
+  Napi::Value setRegisters(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      if (!info[0].IsObject()) fail("INVALID_OPTIONS", "setRegisters needs an object of registers");
+      kvm_regs regs;
+      kvm_sregs sregs;
+      kvm_fpu fpu;
+      machine().getRegisters(regs, sregs, fpu);
+      registersFromJs(info[0].As<Napi::Object>(), regs);
+      machine().setRegisters(regs);
+      return info.Env().Undefined();
+    });
+  }
+
+  // readMemory(address, length): guest virtual memory through the guest's page tables.
+  Napi::Value readMemory(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      const uint64_t address = bigintArgument(info[0], "address");
+      const uint64_t length = bigintArgument(info[1], "length");
+      if (length > machine().memory().size())
+        fail("INVALID_OPTIONS", "cannot read " + std::to_string(length) + " bytes: larger than guest memory");
+      Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::New(info.Env(), length);
+      machine().readVirtual(address, buffer.Data(), length);
+      return buffer;
+    });
+  }
+
+  Napi::Value writeMemory(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      const uint64_t address = bigintArgument(info[0], "address");
+      std::vector<uint8_t> data = bytesArgument(info[1], "data");
+      machine().writeVirtual(address, data.data(), data.size());
+      return info.Env().Undefined();
+    });
+  }
+
+  void copyIntoBuffer(const Napi::Value& value, uint64_t address, uint64_t capacity, const char* name) {
+    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
+      fail("INVALID_OPTIONS", std::string(name) + " data must be a Uint8Array");
+    Napi::Uint8Array data = value.As<Napi::Uint8Array>();
+    if (data.ByteLength() > capacity)
+      fail("BAD_ARGUMENTS", std::to_string(data.ByteLength()) + " bytes do not fit the " + std::to_string(capacity) +
+                                "-byte " + name + " buffer");
+    std::memcpy(machine().memory().at(address, data.ByteLength(), name), data.Data(), data.ByteLength());
+  }
+
+  Napi::Value writeInput(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      const Layout& layout = machine().layout();
+      copyIntoBuffer(info[0], layout.input_address, layout.input_size, "input");
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value writeOutput(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      const Layout& layout = machine().layout();
+      copyIntoBuffer(info[0], layout.output_address, layout.output_size, "output");
+      return info.Env().Undefined();
+    });
+  }
+
+  // readOutput(length): the first `length` bytes of the output buffer (clamped to its size).
+  Napi::Value readOutput(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      const Layout& layout = machine().layout();
+      const uint64_t length = std::min<uint64_t>(bigintArgument(info[0], "length"), layout.output_size);
+      return Napi::Buffer<uint8_t>::Copy(info.Env(), machine().memory().at(layout.output_address, length, "output"),
+                                         length);
+    });
+  }
+
+  Napi::Value describe(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      Napi::Env env = info.Env();
+      Machine& vm = machine();
+      Napi::Object object = Napi::Object::New(env);
+      object.Set("entry", Napi::BigInt::New(env, vm.image().entry));
+      object.Set("loadBias", Napi::BigInt::New(env, vm.image().load_bias));
+      object.Set("positionIndependent", Napi::Boolean::New(env, vm.image().position_independent));
+      object.Set("dispatchFunction", Napi::BigInt::New(env, vm.dispatchFunction()));
+      object.Set("layout", layoutToJs(env, vm.layout()));
+      object.Set("regions", regionsToJs(env, vm.regions()));
+      object.Set("functions", functionsToJs(env, vm.image().functions));
+      return object;
+    });
+  }
+
+  Napi::Value dispose(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      release();
+      return info.Env().Undefined();
+    });
+  }
+
+  void release() {
+    if (machine_ && async_running_) machine_->requestPause();
+    thread_.reset();  // joins; a pending outcome is still delivered through the TSFN
+    if (tsfn_) {
+      tsfn_.Release();
+      tsfn_ = Napi::ThreadSafeFunction();
+    }
+    machine_.reset();
+  }
+
+  std::unique_ptr<Machine> machine_;
+  std::unique_ptr<VcpuThread> thread_;
+  Napi::ThreadSafeFunction tsfn_;
+  Napi::FunctionReference callback_;
+  bool async_running_ = false;
+};
+
+Napi::Value inspectElf(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    GuestImage image = parseGuestImage(bytesArgument(info[0], "the guest ELF"));
+    Napi::Object object = Napi::Object::New(env);
+    object.Set("entry", Napi::BigInt::New(env, image.entry));
+    object.Set("positionIndependent", Napi::Boolean::New(env, image.position_independent));
+    object.Set("loadBias", Napi::BigInt::New(env, image.load_bias));
+    object.Set("imageStart", Napi::BigInt::New(env, image.image_start));
+    object.Set("imageEnd", Napi::BigInt::New(env, image.image_end));
+    object.Set("segments", segmentsToJs(env, image.segments));
+    object.Set("functions", functionsToJs(env, image.functions));
+    return object;
+  });
+}
+
+Napi::Value checkKvm(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  return guarded(env, [&]() -> Napi::Value {
+    std::shared_ptr<Kvm> kvm =
+        info[0].IsString() ? Kvm::open(info[0].As<Napi::String>().Utf8Value()) : Kvm::system();
+    Napi::Object object = Napi::Object::New(env);
+    object.Set("apiVersion", Napi::Number::New(env, kvm->apiVersion()));
+    object.Set("guestDebug", Napi::Boolean::New(env, kvm->checkExtension(KVM_CAP_SET_GUEST_DEBUG) > 0));
+    return object;
+  });
+}
+
+Napi::Value liveMachines(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), double(Machine::liveCount()));
+}
+
+}  // namespace
+
+Napi::Object init(Napi::Env env, Napi::Object exports) {
+  exports.Set("NativeSandbox", SandboxWrap::define(env));
+  exports.Set("inspectElf", Napi::Function::New(env, inspectElf));
+  exports.Set("checkKvm", Napi::Function::New(env, checkKvm));
+  exports.Set("liveMachines", Napi::Function::New(env, liveMachines));
+  return exports;
+}
+
+}  // namespace microvm
+
+static Napi::Object InitMicrovmNative(Napi::Env env, Napi::Object exports) { return microvm::init(env, exports); }
+
+NODE_API_MODULE(microvm_native, InitMicrovmNative)

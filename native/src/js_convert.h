@@ -1,0 +1,23 @@
+// Conversions between the host's C++ structures and the JavaScript objects of native/lib/types.ts.
+#pragma once
+
+#include <linux/kvm.h>
+#include <napi.h>
+
+#include "guest_image.h"
+#include "layout.h"
+#include "machine.h"
+
+namespace microvm {
+
+Napi::Object registersToJs(Napi::Env env, const kvm_regs& regs, const kvm_sregs& sregs, const kvm_fpu& fpu);
+Napi::Object outcomeToJs(Napi::Env env, const RunOutcome& outcome, const kvm_fpu* fpu);
+Napi::Array functionsToJs(Napi::Env env, const std::vector<GuestFunction>& functions);
+Napi::Array segmentsToJs(Napi::Env env, const std::vector<LoadSegment>& segments);
+Napi::Array regionsToJs(Napi::Env env, const std::vector<Region>& regions);
+Napi::Object layoutToJs(Napi::Env env, const Layout& layout);
+// Applies a partial register object (bigint fields named as in types.ts) onto `regs`.
+void registersFromJs(const Napi::Object& object, kvm_regs& regs);
+uint64_t bigintArgument(const Napi::Value& value, const char* what);
+
+}  // namespace microvm

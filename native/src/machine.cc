@@ -1,0 +1,425 @@
+#include "machine.h"
+
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <mutex>
+
+#include "host_error.h"
+#include "page_tables.h"
+
+namespace microvm {
+namespace {
+
+// The signal that kicks a vCPU thread out of KVM_RUN. Its handler does nothing: the interrupted
+// ioctl returning EINTR is the whole point.
+int kickSignal() { return SIGRTMIN + 7; }
+
+void installKickHandler() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction action {};
+    action.sa_handler = [](int) {};
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;  // KVM_RUN still returns EINTR; other syscalls are restarted.
+    sigaction(kickSignal(), &action, nullptr);
+  });
+}
+
+pid_t currentThreadId() { return pid_t(::syscall(SYS_gettid)); }
+
+int64_t monotonicNs() {
+  timespec now;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
+}
+
+// A POSIX timer that signals this thread when the budget runs out and then every millisecond,
+// so a signal that lands while the thread is outside KVM_RUN is followed by another.
+class DeadlineTimer {
+ public:
+  explicit DeadlineTimer(int64_t budget_ns) {
+    sigevent event{};
+    event.sigev_notify = SIGEV_THREAD_ID;
+    event.sigev_signo = kickSignal();
+    event._sigev_un._tid = currentThreadId();
+    if (timer_create(CLOCK_MONOTONIC, &event, &timer_) != 0)
+      fail("INTERNAL", "timer_create for the call deadline failed: " + errnoText(errno));
+    itimerspec spec{};
+    const int64_t first = budget_ns > 0 ? budget_ns : 1;
+    spec.it_value.tv_sec = first / 1000000000;
+    spec.it_value.tv_nsec = first % 1000000000;
+    spec.it_interval.tv_nsec = 1000000;
+    timer_settime(timer_, 0, &spec, nullptr);
+  }
+  ~DeadlineTimer() { timer_delete(timer_); }
+  DeadlineTimer(const DeadlineTimer&) = delete;
+  DeadlineTimer& operator=(const DeadlineTimer&) = delete;
+
+ private:
+  timer_t timer_{};
+};
+
+const uint32_t kSavedMsrs[] = {
+    0x174, 0x175, 0x176,                          // SYSENTER_CS/ESP/EIP
+    0xC0000081, 0xC0000082, 0xC0000083, 0xC0000084,  // STAR, LSTAR, CSTAR, SFMASK
+    0xC0000102,                                   // KERNEL_GS_BASE
+    0x277,                                        // PAT
+    0xC0000103,                                   // TSC_AUX
+};
+
+std::atomic<uint64_t> live_machines{0};
+
+}  // namespace
+
+uint64_t Machine::liveCount() { return live_machines.load(); }
+
+const char* outcomeKindName(RunOutcome::Kind kind) {
+  switch (kind) {
+    case RunOutcome::kReady: return "ready";
+    case RunOutcome::kHostCall: return "host-call";
+    case RunOutcome::kAbort: return "abort";
+    case RunOutcome::kException: return "exception";
+    case RunOutcome::kTimeout: return "timeout";
+    case RunOutcome::kPaused: return "paused";
+    case RunOutcome::kShutdown: return "shutdown";
+    case RunOutcome::kUnexpectedExit: return "unexpected-exit";
+  }
+  return "unknown";
+}
+
+Machine::Machine(std::shared_ptr<Kvm> kvm, GuestImage image, const LayoutOptions& options)
+    : kvm_(std::move(kvm)),
+      image_(std::move(image)),
+      layout_(computeLayout(options, image_.image_end)),
+      memory_(layout_.memory_size) {
+  installKickHandler();
+  regions_ = systemRegions(layout_);
+  for (const LoadSegment& segment : image_.segments)
+    regions_.push_back({"image", segment.address, alignUp(segment.address + segment.memory_size, kPageSize) -
+                                                      (segment.address & ~(kPageSize - 1)),
+                        segment.permissions});
+  // Image regions start page-aligned for the page tables.
+  for (Region& region : regions_)
+    if (region.name == "image") region.address &= ~(kPageSize - 1);
+  writeSystemTables(memory_);
+  loadImage();
+  writePeb();
+  cr3_ = buildPageTables(memory_, regions_);
+  createVm();
+  ++live_machines;
+}
+
+Machine::~Machine() { --live_machines; }
+
+void Machine::ioctlOrFail(unsigned long request, void* argument, const char* name) const {
+  if (::ioctl(vcpu_fd_.get(), request, argument) != 0) fail("INTERNAL", std::string(name) + " failed: " + errnoText(errno));
+}
+
+void Machine::loadImage() {
+  for (const LoadSegment& segment : image_.segments) {
+    uint8_t* destination = memory_.at(segment.address, segment.memory_size, "loading a segment");
+    std::memcpy(destination, image_.file.data() + segment.file_offset, segment.file_size);
+  }
+  for (size_t i = 0; i < image_.relative_relocations.size(); ++i)
+    memory_.write64(image_.relative_relocations[i], image_.relocation_addends[i]);
+}
+
+void Machine::writePeb() {
+  uint8_t* peb = memory_.at(layout_.peb_address, kPebSize, "PEB");
+  const uint32_t header[2] = {kPebMagic, kAbiVersion};
+  const uint64_t fields[] = {layout_.memory_size,   layout_.input_address, layout_.input_size,
+                             layout_.output_address, layout_.output_size,  layout_.heap_address,
+                             layout_.heap_size,      layout_.stack_bottom, layout_.stack_size,
+                             0};
+  std::memcpy(peb, header, sizeof header);
+  std::memcpy(peb + 8, fields, sizeof fields);
+}
+
+void Machine::createVm() {
+  const int vm = ::ioctl(kvm_->fd(), KVM_CREATE_VM, 0);
+  if (vm < 0)
+    fail(errno == ENOMEM ? "OUT_OF_MEMORY" : "KVM_UNAVAILABLE", "KVM_CREATE_VM failed: " + errnoText(errno));
+  vm_fd_ = UniqueFd(vm);
+  // Only needed on Intel for real-mode emulation, which never happens here, but harmless.
+  ::ioctl(vm, KVM_SET_TSS_ADDR, 0xFFFBD000ul);
+
+  kvm_userspace_memory_region region{};
+  region.slot = 0;
+  region.guest_phys_addr = 0;
+  region.memory_size = memory_.size();
+  region.userspace_addr = reinterpret_cast<uint64_t>(memory_.host());
+  if (::ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region) != 0)
+    fail("INTERNAL", "KVM_SET_USER_MEMORY_REGION failed: " + errnoText(errno));
+
+  const int vcpu = ::ioctl(vm, KVM_CREATE_VCPU, 0);
+  if (vcpu < 0) fail(errno == ENOMEM ? "OUT_OF_MEMORY" : "INTERNAL", "KVM_CREATE_VCPU failed: " + errnoText(errno));
+  vcpu_fd_ = UniqueFd(vcpu);
+  void* run = ::mmap(nullptr, kvm_->vcpuMmapSize(), PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
+  if (run == MAP_FAILED) fail("INTERNAL", "mmap of the vCPU run structure failed: " + errnoText(errno));
+  run_mapping_ = UniqueMapping(run, kvm_->vcpuMmapSize());
+  run_ = static_cast<kvm_run*>(run);
+
+  std::vector<uint8_t> cpuid = kvm_->supportedCpuid();
+  ioctlOrFail(KVM_SET_CPUID2, cpuid.data(), "KVM_SET_CPUID2");
+
+  kvm_sregs sregs;
+  ioctlOrFail(KVM_GET_SREGS, &sregs, "KVM_GET_SREGS");
+  initialSpecialRegisters(sregs, cr3_);
+  ioctlOrFail(KVM_SET_SREGS, &sregs, "KVM_SET_SREGS");
+
+  kvm_fpu fpu{};
+  fpu.fcw = 0x37F;
+  fpu.mxcsr = 0x1F80;
+  ioctlOrFail(KVM_SET_FPU, &fpu, "KVM_SET_FPU");
+
+  kvm_regs regs{};
+  regs.rflags = 0x2;
+  regs.rip = image_.entry;
+  regs.rsp = layout_.stack_top();
+  regs.rdi = layout_.peb_address;
+  ioctlOrFail(KVM_SET_REGS, &regs, "KVM_SET_REGS");
+
+  const int xsave2 = kvm_->checkExtension(KVM_CAP_XSAVE2);
+  xsave_size_ = xsave2 > int(sizeof(kvm_xsave)) ? size_t(xsave2) : sizeof(kvm_xsave);
+
+  // Keep only the MSRs this CPU lets us read, so restore never trips over one.
+  for (uint32_t index : kSavedMsrs) {
+    alignas(kvm_msrs) uint8_t probe[sizeof(kvm_msrs) + sizeof(kvm_msr_entry)] = {};
+    auto* msrs = reinterpret_cast<kvm_msrs*>(probe);
+    msrs->nmsrs = 1;
+    msrs->entries[0].index = index;
+    if (::ioctl(vcpu_fd_.get(), KVM_GET_MSRS, msrs) == 1) saved_msr_indices_.push_back(index);
+  }
+}
+
+void Machine::captureVcpu(VcpuSnapshot& snapshot) const {
+  ioctlOrFail(KVM_GET_REGS, &snapshot.regs, "KVM_GET_REGS");
+  ioctlOrFail(KVM_GET_SREGS, &snapshot.sregs, "KVM_GET_SREGS");
+  snapshot.xsave.assign(xsave_size_, 0);
+  ioctlOrFail(xsave_size_ > sizeof(kvm_xsave) ? KVM_GET_XSAVE2 : KVM_GET_XSAVE, snapshot.xsave.data(), "KVM_GET_XSAVE");
+  snapshot.msrs.assign(sizeof(kvm_msrs) + saved_msr_indices_.size() * sizeof(kvm_msr_entry), 0);
+  auto* msrs = reinterpret_cast<kvm_msrs*>(snapshot.msrs.data());
+  msrs->nmsrs = uint32_t(saved_msr_indices_.size());
+  for (size_t i = 0; i < saved_msr_indices_.size(); ++i) msrs->entries[i].index = saved_msr_indices_[i];
+  if (::ioctl(vcpu_fd_.get(), KVM_GET_MSRS, msrs) != int(saved_msr_indices_.size()))
+    fail("INTERNAL", "KVM_GET_MSRS failed: " + errnoText(errno));
+  ioctlOrFail(KVM_GET_DEBUGREGS, &snapshot.debugregs, "KVM_GET_DEBUGREGS");
+}
+
+void Machine::finishInitialisation() {
+  const uint64_t dispatch = memory_.read64(layout_.peb_address + kPebDispatchFunctionOffset);
+  bool executable = false;
+  for (const LoadSegment& segment : image_.segments)
+    if ((segment.permissions & kExecute) && dispatch >= segment.address && dispatch < segment.address + segment.memory_size)
+      executable = true;
+  if (!executable)
+    fail("BAD_HOST_CALL", "after initialisation PEB.dispatch_function is " + hex(dispatch) +
+                              ", which is not inside an executable segment of the guest image; the guest runtime "
+                              "must store its dispatch entry there before `out 0xE1`");
+  dispatch_function_ = dispatch;
+  memory_snapshot_.assign(memory_.host(), memory_.host() + memory_.size());
+  captureVcpu(vcpu_snapshot_);
+  initialised_ = true;
+}
+
+void Machine::beginCall(uint64_t timeout_ns) {
+  kvm_regs regs = vcpu_snapshot_.regs;
+  regs.rip = dispatch_function_;
+  regs.rsp = layout_.stack_top();
+  regs.rbp = 0;
+  regs.rflags = 0x2;
+  ioctlOrFail(KVM_SET_REGS, &regs, "KVM_SET_REGS");
+  remaining_ns_ = int64_t(timeout_ns);
+  pause_requested_ = false;
+}
+
+void Machine::restore() {
+  if (!initialised_) fail("INTERNAL", "restore before the snapshot was taken");
+  std::memcpy(memory_.host(), memory_snapshot_.data(), memory_snapshot_.size());
+  ioctlOrFail(KVM_SET_SREGS, &vcpu_snapshot_.sregs, "KVM_SET_SREGS");
+  ioctlOrFail(KVM_SET_REGS, &vcpu_snapshot_.regs, "KVM_SET_REGS");
+  ioctlOrFail(KVM_SET_XSAVE, vcpu_snapshot_.xsave.data(), "KVM_SET_XSAVE");
+  auto* msrs = reinterpret_cast<kvm_msrs*>(vcpu_snapshot_.msrs.data());
+  if (::ioctl(vcpu_fd_.get(), KVM_SET_MSRS, msrs) != int(msrs->nmsrs))
+    fail("INTERNAL", "KVM_SET_MSRS failed: " + errnoText(errno));
+  ioctlOrFail(KVM_SET_DEBUGREGS, &vcpu_snapshot_.debugregs, "KVM_SET_DEBUGREGS");
+}
+
+void Machine::requestPause() {
+  pause_requested_ = true;
+  const pid_t thread = running_thread_.load();
+  if (thread != 0) ::syscall(SYS_tgkill, ::getpid(), thread, kickSignal());
+}
+
+RunOutcome Machine::exitOutcome(RunOutcome::Kind kind, std::string detail) {
+  RunOutcome outcome;
+  outcome.kind = kind;
+  outcome.detail = std::move(detail);
+  ioctlOrFail(KVM_GET_REGS, &outcome.regs, "KVM_GET_REGS");
+  ioctlOrFail(KVM_GET_SREGS, &outcome.sregs, "KVM_GET_SREGS");
+  return outcome;
+}
+
+RunOutcome Machine::runUntilExit() {
+  // Make sure this thread can receive the kick signal (threads may inherit a blocked mask).
+  sigset_t kick;
+  sigemptyset(&kick);
+  sigaddset(&kick, kickSignal());
+  pthread_sigmask(SIG_UNBLOCK, &kick, nullptr);
+
+  running_thread_ = currentThreadId();
+  struct Running {
+    std::atomic<pid_t>& thread;
+    ~Running() { thread = 0; }
+  } running{running_thread_};
+
+  const int64_t deadline = monotonicNs() + remaining_ns_;
+  DeadlineTimer timer(remaining_ns_);
+  auto leave = [&](RunOutcome outcome) {
+    remaining_ns_ = std::max<int64_t>(0, deadline - monotonicNs());
+    return outcome;
+  };
+
+  for (;;) {
+    if (pause_requested_.exchange(false)) return leave(exitOutcome(RunOutcome::kPaused));
+    if (monotonicNs() >= deadline) return leave(exitOutcome(RunOutcome::kTimeout));
+    if (::ioctl(vcpu_fd_.get(), KVM_RUN, 0) != 0) {
+      if (errno == EINTR || errno == EAGAIN) continue;  // deadline and pause are checked above
+      fail("INTERNAL", "KVM_RUN failed: " + errnoText(errno));
+    }
+    switch (run_->exit_reason) {
+      case KVM_EXIT_IO: return leave(decodeIoExit());
+      case KVM_EXIT_HLT: {
+        RunOutcome outcome = exitOutcome(RunOutcome::kUnexpectedExit);
+        outcome.detail = "guest executed hlt at RIP " + hex(outcome.regs.rip) + "; guests end calls by returning";
+        return leave(outcome);
+      }
+      case KVM_EXIT_SHUTDOWN: {
+        RunOutcome outcome = exitOutcome(RunOutcome::kShutdown);
+        outcome.detail = "triple fault: the CPU could not deliver an exception (last RIP " + hex(outcome.regs.rip) +
+                         ") and shut the VM down";
+        return leave(outcome);
+      }
+      case KVM_EXIT_MMIO: {
+        const uint64_t address = run_->mmio.phys_addr;
+        const unsigned length = run_->mmio.len;
+        const bool write = run_->mmio.is_write;
+        RunOutcome outcome = exitOutcome(RunOutcome::kUnexpectedExit);
+        outcome.detail = std::string("guest ") + (write ? "wrote " : "read ") + std::to_string(length) +
+                         " bytes at guest physical address " + hex(address) + ", outside guest memory, at RIP " +
+                         hex(outcome.regs.rip);
+        return leave(outcome);
+      }
+      case KVM_EXIT_FAIL_ENTRY: {
+        const unsigned long long reason = run_->fail_entry.hardware_entry_failure_reason;
+        RunOutcome outcome = exitOutcome(RunOutcome::kUnexpectedExit);
+        outcome.detail = "the CPU refused to enter the guest (hardware reason " + hex(reason) + ") at RIP " +
+                         hex(outcome.regs.rip);
+        return leave(outcome);
+      }
+      case KVM_EXIT_INTERNAL_ERROR: {
+        const unsigned suberror = run_->internal.suberror;
+        RunOutcome outcome = exitOutcome(RunOutcome::kUnexpectedExit);
+        outcome.detail = "KVM could not handle the guest's instruction (internal error, suberror " +
+                         std::to_string(suberror) + ") at RIP " + hex(outcome.regs.rip);
+        return leave(outcome);
+      }
+      case KVM_EXIT_INTR: continue;
+      default: {
+        const unsigned reason = run_->exit_reason;
+        RunOutcome outcome = exitOutcome(RunOutcome::kUnexpectedExit);
+        outcome.detail = "unexpected VM exit (KVM exit reason " + std::to_string(reason) + ") at RIP " +
+                         hex(outcome.regs.rip);
+        return leave(outcome);
+      }
+    }
+  }
+}
+
+RunOutcome Machine::decodeIoExit() {
+  const auto& io = run_->io;
+  const bool out = io.direction == KVM_EXIT_IO_OUT;
+  const uint16_t port = io.port;
+  const unsigned size = io.size;
+  const unsigned count = io.count;
+  if (!out) {
+    RunOutcome outcome = exitOutcome(RunOutcome::kUnexpectedExit);
+    outcome.detail = "guest read " + std::to_string(size) + " byte(s) from I/O port " + hex(port) + " at RIP " +
+                     hex(outcome.regs.rip) + "; no ports are readable";
+    return outcome;
+  }
+  const bool abi_port = port >= kPortHostCall && port <= kPortException;
+  if (!abi_port || size != 1 || count != 1) {
+    RunOutcome outcome = exitOutcome(RunOutcome::kUnexpectedExit);
+    outcome.detail = "guest wrote " + std::to_string(size * count) + " byte(s) to I/O port " + hex(port) + " at RIP " +
+                     hex(outcome.regs.rip) +
+                     (abi_port ? "; the ABI ports take a single one-byte out" : "; only ports 0xe0-0xe3 exist");
+    return outcome;
+  }
+  switch (port) {
+    case kPortHostCall: return exitOutcome(RunOutcome::kHostCall);
+    case kPortReady: return exitOutcome(RunOutcome::kReady);
+    case kPortAbort: return exitOutcome(RunOutcome::kAbort);
+    default: return decodeException();
+  }
+}
+
+RunOutcome Machine::decodeException() {
+  RunOutcome outcome = exitOutcome(RunOutcome::kException);
+  if (!isExceptionStubAddress(outcome.regs.rip)) {
+    outcome.kind = RunOutcome::kUnexpectedExit;
+    outcome.detail = "guest wrote to I/O port 0xe3, reserved for the host's exception handlers, at RIP " +
+                     hex(outcome.regs.rip);
+    return outcome;
+  }
+  const uint64_t rsp = outcome.regs.rsp;
+  const bool on_ist1 = rsp >= kExceptionStackBottom && rsp + sizeof(ExceptionFrame) <= kExceptionStackTop;
+  const bool on_ist2 = rsp >= kDoubleFaultStackBottom && rsp + sizeof(ExceptionFrame) <= kDoubleFaultStackTop;
+  if (!on_ist1 && !on_ist2) {
+    outcome.kind = RunOutcome::kUnexpectedExit;
+    outcome.detail = "exception handler ran on a stack at " + hex(rsp) +
+                     " that is not the host's exception stack; the guest replaced the IDT or TSS";
+    return outcome;
+  }
+  std::memcpy(&outcome.frame, memory_.at(rsp, sizeof(ExceptionFrame), "exception frame"), sizeof(ExceptionFrame));
+  // Rebuild the registers as they were at the faulting instruction.
+  outcome.regs.rax = outcome.frame.rax;
+  outcome.regs.rip = outcome.frame.rip;
+  outcome.regs.rsp = outcome.frame.rsp;
+  outcome.regs.rflags = outcome.frame.rflags;
+  return outcome;
+}
+
+void Machine::getRegisters(kvm_regs& regs, kvm_sregs& sregs, kvm_fpu& fpu) const {
+  ioctlOrFail(KVM_GET_REGS, &regs, "KVM_GET_REGS");
+  ioctlOrFail(KVM_GET_SREGS, &sregs, "KVM_GET_SREGS");
+  ioctlOrFail(KVM_GET_FPU, &fpu, "KVM_GET_FPU");
+}
+
+void Machine::getFpu(kvm_fpu& fpu) const { ioctlOrFail(KVM_GET_FPU, &fpu, "KVM_GET_FPU"); }
+
+void Machine::setRegisters(const kvm_regs& regs) {
+  kvm_regs copy = regs;
+  ioctlOrFail(KVM_SET_REGS, &copy, "KVM_SET_REGS");
+}
+
+void Machine::readVirtual(uint64_t address, uint8_t* out, uint64_t length) const {
+  kvm_sregs sregs;
+  ioctlOrFail(KVM_GET_SREGS, &sregs, "KVM_GET_SREGS");
+  memory_.readVirtual(sregs.cr3, address, out, length);
+}
+
+void Machine::writeVirtual(uint64_t address, const uint8_t* data, uint64_t length) {
+  kvm_sregs sregs;
+  ioctlOrFail(KVM_GET_SREGS, &sregs, "KVM_GET_SREGS");
+  memory_.writeVirtual(sregs.cr3, address, data, length);
+}
+
+}  // namespace microvm

@@ -1,0 +1,106 @@
+// One micro-VM: a KVM VM with one vCPU, its guest memory and the loaded guest image, plus the
+// run loop that turns VM exits into outcomes the host understands. Free of Node types so that it
+// can be driven from any thread; the addon's bindings translate.
+#pragma once
+
+#include <linux/kvm.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "guest_image.h"
+#include "guest_memory.h"
+#include "kvm.h"
+#include "layout.h"
+#include "system_tables.h"
+#include "unique_fd.h"
+
+namespace microvm {
+
+struct RunOutcome {
+  enum Kind { kReady, kHostCall, kAbort, kException, kTimeout, kPaused, kShutdown, kUnexpectedExit };
+  Kind kind = kReady;
+  std::string detail;  // words for kUnexpectedExit and kShutdown
+  kvm_regs regs{};     // at the exit; for kException, reconstructed at the faulting instruction
+  kvm_sregs sregs{};
+  ExceptionFrame frame{};  // kException only
+};
+
+const char* outcomeKindName(RunOutcome::Kind kind);
+
+struct VcpuSnapshot {
+  kvm_regs regs{};
+  kvm_sregs sregs{};
+  std::vector<uint8_t> xsave;
+  std::vector<uint8_t> msrs;  // struct kvm_msrs + entries
+  kvm_debugregs debugregs{};
+};
+
+class Machine {
+ public:
+  Machine(std::shared_ptr<Kvm> kvm, GuestImage image, const LayoutOptions& options);
+  ~Machine();
+  Machine(const Machine&) = delete;
+  Machine& operator=(const Machine&) = delete;
+
+  const GuestImage& image() const { return image_; }
+  const Layout& layout() const { return layout_; }
+  const std::vector<Region>& regions() const { return regions_; }
+  GuestMemory& memory() { return memory_; }
+
+  // Runs the vCPU until the guest leaves it in a way the host must answer. `timeout_ns` budgets
+  // guest execution across the calls of one guest call (see beginCall).
+  RunOutcome runUntilExit();
+  // Validates PEB.dispatch_function after initialisation and takes the snapshot.
+  void finishInitialisation();
+  bool initialised() const { return initialised_; }
+  // Points the vCPU at the dispatch function for a new call with a fresh time budget.
+  void beginCall(uint64_t timeout_ns);
+  void restore();
+  // Asks a running vCPU to stop (from any thread); it returns kPaused.
+  void requestPause();
+
+  void getRegisters(kvm_regs& regs, kvm_sregs& sregs, kvm_fpu& fpu) const;
+  void getFpu(kvm_fpu& fpu) const;
+  static uint64_t liveCount();
+  void setRegisters(const kvm_regs& regs);
+  void readVirtual(uint64_t address, uint8_t* out, uint64_t length) const;
+  void writeVirtual(uint64_t address, const uint8_t* data, uint64_t length);
+  uint64_t dispatchFunction() const { return dispatch_function_; }
+
+ private:
+  void createVm();
+  void loadImage();
+  void writePeb();
+  void captureVcpu(VcpuSnapshot& snapshot) const;
+  RunOutcome exitOutcome(RunOutcome::Kind kind, std::string detail = {});
+  RunOutcome decodeIoExit();
+  RunOutcome decodeException();
+  void ioctlOrFail(unsigned long request, void* argument, const char* name) const;
+
+  std::shared_ptr<Kvm> kvm_;
+  GuestImage image_;
+  Layout layout_;
+  std::vector<Region> regions_;
+  GuestMemory memory_;
+  UniqueFd vm_fd_;
+  UniqueFd vcpu_fd_;
+  UniqueMapping run_mapping_;
+  kvm_run* run_ = nullptr;
+  uint64_t cr3_ = 0;
+  uint64_t dispatch_function_ = 0;
+  bool initialised_ = false;
+
+  std::vector<uint8_t> memory_snapshot_;
+  VcpuSnapshot vcpu_snapshot_;
+  std::vector<uint32_t> saved_msr_indices_;
+  size_t xsave_size_ = 0;
+
+  int64_t remaining_ns_ = 0;
+  std::atomic<bool> pause_requested_{false};
+  std::atomic<pid_t> running_thread_{0};
+};
+
+}  // namespace microvm

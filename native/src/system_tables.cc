@@ -1,0 +1,123 @@
+#include "system_tables.h"
+
+#include <cstring>
+
+#include "layout.h"
+
+namespace microvm {
+namespace {
+
+bool hasErrorCode(unsigned vector) {
+  switch (vector) {
+    case 8: case 10: case 11: case 12: case 13: case 14: case 17: case 21: case 29: case 30: return true;
+    default: return false;
+  }
+}
+
+void writeStub(uint8_t* out, unsigned vector) {
+  uint8_t* p = out;
+  if (!hasErrorCode(vector)) { *p++ = 0x6A; *p++ = 0x00; }       // push 0 (uniform frame)
+  *p++ = 0x6A; *p++ = uint8_t(vector);                             // push vector
+  *p++ = 0x50;                                                     // push rax
+  *p++ = 0xB0; *p++ = uint8_t(vector);                             // mov al, vector
+  *p++ = 0xE6; *p++ = uint8_t(kPortException);                     // out 0xE3, al
+  *p++ = 0xF4;                                                     // hlt (never resumed)
+  *p++ = 0xEB; *p++ = 0xFD;                                        // jmp hlt
+  while (p < out + kStubSize) *p++ = 0xCC;
+}
+
+}  // namespace
+
+void writeSystemTables(GuestMemory& memory) {
+  // GDT: null, 64-bit code, data, 16-byte TSS descriptor. Accessed bits are preset so the CPU
+  // never writes to the (read-only) table.
+  uint8_t* gdt = memory.at(kGdtAddress, kPageSize, "GDT");
+  std::memset(gdt, 0, kPageSize);
+  const uint64_t code = 0x00AF9B000000FFFFull;  // L=1, P=1, DPL=0, type=execute/read/accessed
+  const uint64_t data = 0x00CF93000000FFFFull;  // P=1, DPL=0, type=read/write/accessed
+  std::memcpy(gdt + kCodeSelector, &code, 8);
+  std::memcpy(gdt + kDataSelector, &data, 8);
+  const uint64_t tss_limit = 0x67;
+  uint64_t tss_low = (tss_limit & 0xFFFF) | ((kTssAddress & 0xFFFFFF) << 16) | (0x8Bull << 40) |
+                     (((tss_limit >> 16) & 0xF) << 48) | (((kTssAddress >> 24) & 0xFF) << 56);
+  const uint64_t tss_high = kTssAddress >> 32;
+  std::memcpy(gdt + kTssSelector, &tss_low, 8);
+  std::memcpy(gdt + kTssSelector + 8, &tss_high, 8);
+
+  // TSS: IST1 for every exception, IST2 for double faults; no I/O permission bitmap.
+  uint8_t* tss = memory.at(kTssAddress, kPageSize, "TSS");
+  std::memset(tss, 0, kPageSize);
+  const uint64_t ist1 = kExceptionStackTop, ist2 = kDoubleFaultStackTop;
+  std::memcpy(tss + 36, &ist1, 8);
+  std::memcpy(tss + 44, &ist2, 8);
+  const uint16_t iomap_base = 104;
+  std::memcpy(tss + 102, &iomap_base, 2);
+
+  uint8_t* stubs = memory.at(kStubsAddress, kPageSize, "exception stubs");
+  std::memset(stubs, 0xCC, kPageSize);
+  uint8_t* idt = memory.at(kIdtAddress, kPageSize, "IDT");
+  std::memset(idt, 0, kPageSize);
+  for (unsigned vector = 0; vector < 32; ++vector) {
+    writeStub(stubs + vector * kStubSize, vector);
+    const uint64_t handler = kStubsAddress + vector * kStubSize;
+    const uint8_t ist = vector == 8 ? 2 : 1;
+    uint8_t* gate = idt + vector * 16;
+    const uint16_t low = handler & 0xFFFF, mid = (handler >> 16) & 0xFFFF;
+    const uint32_t high = uint32_t(handler >> 32);
+    std::memcpy(gate + 0, &low, 2);
+    const uint16_t selector = kCodeSelector;
+    std::memcpy(gate + 2, &selector, 2);
+    gate[4] = ist;
+    gate[5] = 0x8E;  // present, DPL 0, 64-bit interrupt gate
+    std::memcpy(gate + 6, &mid, 2);
+    std::memcpy(gate + 8, &high, 4);
+  }
+}
+
+void initialSpecialRegisters(kvm_sregs& sregs, uint64_t cr3) {
+  kvm_segment code{};
+  code.base = 0;
+  code.limit = 0xFFFFFFFF;
+  code.selector = kCodeSelector;
+  code.type = 11;
+  code.present = 1;
+  code.dpl = 0;
+  code.db = 0;
+  code.s = 1;
+  code.l = 1;
+  code.g = 1;
+  kvm_segment data = code;
+  data.selector = kDataSelector;
+  data.type = 3;
+  data.db = 1;
+  data.l = 0;
+  sregs.cs = code;
+  sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
+
+  kvm_segment tr{};
+  tr.base = kTssAddress;
+  tr.limit = 0x67;
+  tr.selector = kTssSelector;
+  tr.type = 11;  // busy 64-bit TSS
+  tr.present = 1;
+  sregs.tr = tr;
+  kvm_segment ldt{};
+  ldt.unusable = 1;
+  ldt.type = 2;
+  sregs.ldt = ldt;
+
+  sregs.gdt.base = kGdtAddress;
+  sregs.gdt.limit = kTssSelector + 16 - 1;
+  sregs.idt.base = kIdtAddress;
+  sregs.idt.limit = 32 * 16 - 1;
+
+  sregs.cr0 = 0x80050033;  // PG | WP | NE | ET | MP | PE
+  sregs.cr3 = cr3;
+  sregs.cr4 = 0x620;       // OSXMMEXCPT | OSFXSR | PAE
+  sregs.efer = 0xD00;      // NXE | LMA | LME
+  std::memset(sregs.interrupt_bitmap, 0, sizeof sregs.interrupt_bitmap);
+}
+
+bool isExceptionStubAddress(uint64_t rip) { return rip >= kStubsAddress && rip < kStubsAddress + 32 * kStubSize; }
+
+}  // namespace microvm
