@@ -7,7 +7,7 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const bundle = path.join(root, 'dist', 'cli.js');
 if (!fs.existsSync(bundle)) {
-  process.stderr.write(`microvm: ${path.relative(process.cwd(), bundle) || bundle} is missing; run \`npm install\` in ${root} to build it\n`);
+  process.stderr.write(`microvm: ${bundle} is missing; run \`npm install\` in ${root} to build it\n`);
   process.exit(1);
 }
 

@@ -57,7 +57,7 @@ function parseBytes(text: string): Uint8Array | undefined {
 export function convertArgument(text: string, type: ValueType, position: number, functionName: string): GuestValue {
   const where = `argument ${position} of ${functionName}`;
   const expected = (hint: string): ArgumentError =>
-    new ArgumentError(`${where}: expected ${type}${hint}, got ${JSON.stringify(text)}`);
+    new ArgumentError(`${where}: expected ${type}, got ${JSON.stringify(text)} (${hint})`);
 
   switch (type) {
     case 'i32':
@@ -65,7 +65,7 @@ export function convertArgument(text: string, type: ValueType, position: number,
     case 'i64':
     case 'u64': {
       const value = parseInteger(text);
-      if (value === undefined) throw expected(' (an integer, decimal or 0x hex)');
+      if (value === undefined) throw expected('an integer: decimal, 0x hex, 0o octal or 0b binary');
       const [min, max] = INTEGER_RANGES[type] as readonly [bigint, bigint];
       if (value < min || value > max) throw new ArgumentError(`${where}: ${text} is out of range for ${type} (${min}..${max})`);
       return type === 'i64' || type === 'u64' ? value : Number(value);
@@ -73,7 +73,7 @@ export function convertArgument(text: string, type: ValueType, position: number,
     case 'f32':
     case 'f64': {
       const value = parseFloatText(text);
-      if (value === undefined) throw expected(' (a number)');
+      if (value === undefined) throw expected('a decimal number, inf or nan');
       // A finite literal that only overflows when stored (1e39 as f32, 1e309 as f64) is an error.
       const stored = type === 'f32' ? Math.fround(value) : value;
       const special = /^[+-]?(inf(inity)?|nan)$/i.test(text.trim());
@@ -84,14 +84,14 @@ export function convertArgument(text: string, type: ValueType, position: number,
       const t = text.trim().toLowerCase();
       if (t === 'true' || t === '1') return true;
       if (t === 'false' || t === '0') return false;
-      throw expected(' (true, false, 1 or 0)');
+      throw expected('true, false, 1 or 0');
     }
     case 'string':
       if (text.includes('\0')) throw new ArgumentError(`${where}: a string cannot contain a NUL character`);
       return text;
     case 'bytes': {
       const value = parseBytes(text);
-      if (value === undefined) throw expected(' (hex such as 0xdeadbeef or hex:dead_beef)');
+      if (value === undefined) throw expected('hex such as 0xdeadbeef or hex:dead_beef');
       return value;
     }
     case 'void':
