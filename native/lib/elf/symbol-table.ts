@@ -63,9 +63,11 @@ export class SymbolTable {
     for (let i = 0; i < this.entries.length; i++) {
       const entry = this.entries[i];
       if (entry.symbol.size !== 0n) continue;
+      // ...unless a sized symbol starts at the same address: that one describes the function.
       let j = i + 1;
       while (j < this.entries.length && this.entries[j].start === entry.start) j++;
-      entry.end = j < this.entries.length ? this.entries[j].start : entry.start + 1n;
+      const sizedAlias = this.entries.some((e) => e.start === entry.start && e.symbol.size !== 0n);
+      entry.end = sizedAlias ? entry.start : j < this.entries.length ? this.entries[j].start : entry.start + 1n;
     }
     this.maxSize = this.entries.reduce((max, e) => (e.end - e.start > max ? e.end - e.start : max), 0n);
   }
