@@ -1,0 +1,125 @@
+// Loads the native addon and describes its surface. Only this module touches the raw binding;
+// everything above it works with the typed interface below.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FunctionSignature, MemoryRegion, Registers } from './types';
+
+export type NativeOutcomeKind =
+  | 'ready' | 'host-call' | 'abort' | 'exception' | 'timeout' | 'paused' | 'shutdown' | 'unexpected-exit';
+
+/** One VM exit, as the run loop reports it. */
+export interface NativeOutcome {
+  kind: NativeOutcomeKind;
+  rip: bigint;
+  detail?: string;
+  /** Present for every kind but 'ready' and 'host-call'; for 'exception', as at the faulting instruction. */
+  registers?: Registers;
+  vector?: number;
+  errorCode?: number;
+  cr2?: bigint;
+}
+
+export interface NativeLayout {
+  memorySize: number;
+  imageEnd: bigint;
+  pebAddress: bigint;
+  inputAddress: bigint;
+  inputSize: number;
+  outputAddress: bigint;
+  outputSize: number;
+  heapAddress: bigint;
+  heapSize: number;
+  stackGuardAddress: bigint;
+  stackBottom: bigint;
+  stackSize: number;
+  exceptionStackBottom: bigint;
+  exceptionStackTop: bigint;
+}
+
+export interface NativeDescription {
+  entry: bigint;
+  loadBias: bigint;
+  positionIndependent: boolean;
+  dispatchFunction: bigint;
+  layout: NativeLayout;
+  regions: MemoryRegion[];
+  functions: FunctionSignature[];
+}
+
+export interface NativeSegment {
+  address: bigint;
+  size: number;
+  readable: boolean;
+  writable: boolean;
+  executable: boolean;
+}
+
+export interface NativeElfInfo {
+  entry: bigint;
+  positionIndependent: boolean;
+  loadBias: bigint;
+  imageStart: bigint;
+  imageEnd: bigint;
+  segments: NativeSegment[];
+  functions: FunctionSignature[];
+}
+
+export interface NativeSandboxOptions {
+  memorySize?: number;
+  inputBufferSize?: number;
+  outputBufferSize?: number;
+  stackSize?: number;
+  /** Another KVM device path; tests use it to check the error messages. */
+  kvmDevice?: string;
+}
+
+export interface NativeSandbox {
+  runSync(): NativeOutcome;
+  runAsync(callback: (error: Error | null, outcome?: NativeOutcome) => void): void;
+  finishInitialisation(): void;
+  beginCall(timeoutMs: number): void;
+  setBudget(timeoutMs: number): void;
+  restore(): void;
+  requestPause(): void;
+  getRegisters(): Registers;
+  setRegisters(registers: Partial<Record<'rax' | 'rbx' | 'rcx' | 'rdx' | 'rsi' | 'rdi' | 'rbp' | 'rsp' | 'r8' | 'r9' |
+    'r10' | 'r11' | 'r12' | 'r13' | 'r14' | 'r15' | 'rip' | 'rflags', bigint>>): void;
+  readMemory(address: bigint, length: number): Buffer;
+  writeMemory(address: bigint, data: Uint8Array): void;
+  writeInput(data: Uint8Array): void;
+  readOutput(length: number): Buffer;
+  writeOutput(data: Uint8Array): void;
+  describe(): NativeDescription;
+  dispose(): void;
+}
+
+export interface NativeAddon {
+  NativeSandbox: new (elf: Uint8Array, options: NativeSandboxOptions) => NativeSandbox;
+  inspectElf(elf: Uint8Array): NativeElfInfo;
+  checkKvm(device?: string): { apiVersion: number; guestDebug: boolean };
+  liveMachines(): number;
+}
+
+const ADDON_FILE = path.join('build', 'Release', 'microvm_native.node');
+
+/** Finds the addon: $MICROVM_NATIVE_ADDON, else build/Release under the nearest package root. */
+export function addonPath(): string {
+  const override = process.env.MICROVM_NATIVE_ADDON;
+  if (override) return path.resolve(override);
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    const candidate = path.join(dir, ADDON_FILE);
+    if (fs.existsSync(candidate)) return candidate;
+    if (path.dirname(dir) === dir) break;
+  }
+  throw new Error(`the native addon ${ADDON_FILE} was not found above ${__dirname}; run \`npm install\` to build it`);
+}
+
+let loaded: NativeAddon | undefined;
+
+export function nativeAddon(): NativeAddon {
+  if (!loaded) {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    loaded = require(addonPath()) as NativeAddon;
+  }
+  return loaded;
+}

@@ -1,0 +1,163 @@
+// One guest call as a state machine over VM exits: host calls are answered, the return record is
+// decoded, and every way a call can fail becomes a precise MicroVmError. It is shared by the sync
+// and async drivers in sandbox.ts, which differ only in how they run the vCPU.
+import type { NativeOutcome, NativeSandbox } from './addon';
+import { MicroVmError } from './errors';
+import { HostFunctionRegistry } from './host-functions';
+import {
+  CALL_HEADER_SIZE, OutputRecord, RESULT_DATA_OFFSET, decodeAbort, decodeHostCall, decodeResult, encodeHostReply, recordTotal,
+} from './records';
+import type { CallResult, FunctionSignature, GuestValue, HostCallRecord } from './types';
+import { valueProblem } from './values';
+import type { SandboxInternals } from './sandbox-internals';
+
+export type Step =
+  | { kind: 'run' }
+  | { kind: 'pending'; promise: Promise<GuestValue>; finish: (value: GuestValue) => void; fail: (error: unknown) => never }
+  | { kind: 'done'; result: CallResult };
+
+export class CallSession {
+  readonly hostCalls: HostCallRecord[] = [];
+  private output = '';
+  private readonly started = process.hrtime.bigint();
+
+  constructor(
+    private readonly sandbox: SandboxInternals,
+    /** undefined during initialisation */
+    private readonly signature: FunctionSignature | undefined,
+    private readonly timeoutMs: number,
+  ) {}
+
+  get native(): NativeSandbox {
+    return this.sandbox.native;
+  }
+
+  print(text: string): void {
+    this.output += text;
+    this.sandbox.onPrint?.(text);
+  }
+
+  private failure(error: MicroVmError): MicroVmError {
+    Object.assign(error.details, { hostCalls: this.hostCalls, output: this.output, functionName: this.signature?.name });
+    return error;
+  }
+
+  private get what(): string {
+    return this.signature ? `guest function ${this.signature.name}` : 'guest initialisation';
+  }
+
+  /** Decides what follows an exit: run again, wait for an async host function, or finish. */
+  step(outcome: NativeOutcome, allowAsync: boolean): Step {
+    switch (outcome.kind) {
+      case 'host-call':
+        return this.hostCall(allowAsync);
+      case 'ready':
+        return { kind: 'done', result: this.finish() };
+      case 'abort': {
+        const header = this.native.readOutput(16);
+        const length = new DataView(header.buffer, header.byteOffset, 16).getUint32(8, true);
+        const record = new OutputRecord(this.native.readOutput(16 + length), this.sandbox.layout.outputAddress, `abort record of ${this.what}`);
+        const { code, message } = decodeAbort(record);
+        throw this.failure(new MicroVmError('GUEST_ABORT', `${this.what} aborted (code ${code}): ${message}`));
+      }
+      case 'exception':
+        throw this.failure(this.sandbox.faultError(outcome, this.what, this.hostCalls));
+      case 'timeout': {
+        const fn = this.sandbox.functionAt(outcome.rip);
+        throw this.failure(new MicroVmError('TIMEOUT',
+          `${this.what} did not finish within ${this.timeoutMs} ms; stopped at RIP 0x${outcome.rip.toString(16)}${fn ? ` in ${fn}` : ''}`));
+      }
+      case 'paused':
+        throw this.failure(new MicroVmError('INTERNAL', `${this.what} was paused, but this sandbox is not being debugged`));
+      case 'shutdown':
+      case 'unexpected-exit': {
+        const fn = this.sandbox.functionAt(outcome.rip);
+        throw this.failure(new MicroVmError('UNEXPECTED_EXIT',
+          `${this.what}: ${outcome.detail ?? outcome.kind}${fn && outcome.kind === 'unexpected-exit' ? ` (in ${fn})` : ''}`));
+      }
+    }
+  }
+
+  private hostCall(allowAsync: boolean): Step {
+    const layout = this.sandbox.layout;
+    const header = this.native.readOutput(CALL_HEADER_SIZE);
+    const total = recordTotal(new DataView(header.buffer, header.byteOffset, CALL_HEADER_SIZE), 4, layout.outputSize,
+      `host-call record from ${this.what}`, CALL_HEADER_SIZE);
+    let call;
+    try {
+      call = decodeHostCall(new OutputRecord(this.native.readOutput(total), layout.outputAddress, `host-call record from ${this.what}`));
+    } catch (error) {
+      throw error instanceof MicroVmError ? this.failure(error) : error;
+    }
+    const fn = this.sandbox.hostFunctions.get(call.name);
+    if (!fn) {
+      throw this.failure(new MicroVmError('BAD_HOST_CALL',
+        `${this.what} called unknown host function ${call.name}; registered: ${this.sandbox.hostFunctions.names().join(', ')}`));
+    }
+    const shown = HostFunctionRegistry.signature(fn);
+    if (call.argTypes.length !== fn.paramTypes.length || call.argTypes.some((t, i) => t !== fn.paramTypes[i])) {
+      throw this.failure(new MicroVmError('BAD_HOST_CALL',
+        `${this.what} called ${call.name}(${call.argTypes.join(', ')}), but the host function is ${shown}`));
+    }
+    if (call.expectedReturn !== fn.returnType) {
+      throw this.failure(new MicroVmError('BAD_HOST_CALL',
+        `${this.what} expects ${call.name} to return ${call.expectedReturn}, but the host function is ${shown}`));
+    }
+
+    const started = process.hrtime.bigint();
+    const elapsed = () => Number(process.hrtime.bigint() - started) / 1000;
+    const fail = (error: unknown): never => {
+      const message = error instanceof Error ? error.message : String(error);
+      this.hostCalls.push({ function: call.name, args: call.args, error: message, durationUs: elapsed() });
+      throw this.failure(new MicroVmError('HOST_FUNCTION_ERROR', `host function ${call.name} threw: ${message}`));
+    };
+    const finish = (value: GuestValue): void => {
+      const problem = valueProblem(fn.returnType, value);
+      if (problem) fail(new Error(`returned a bad value: ${problem}`));
+      let reply: Uint8Array;
+      try {
+        reply = encodeHostReply(fn.returnType, value, layout.outputAddress, layout.outputSize, call.name);
+      } catch (error) {
+        fail(error);
+      }
+      this.native.writeOutput(reply!);
+      this.hostCalls.push({ function: call.name, args: call.args, result: value, durationUs: elapsed() });
+    };
+
+    let value: GuestValue | Promise<GuestValue>;
+    try {
+      value = fn.implementation(...call.args);
+    } catch (error) {
+      return fail(error);
+    }
+    if (value instanceof Promise) {
+      if (!allowAsync) {
+        value.catch(() => undefined);
+        fail(new Error('returned a Promise, which only the async call() can wait for; use call() or make it synchronous'));
+      }
+      return { kind: 'pending', promise: value as Promise<GuestValue>, finish, fail };
+    }
+    finish(value);
+    return { kind: 'run' };
+  }
+
+  private finish(): CallResult {
+    const durationUs = Number(process.hrtime.bigint() - this.started) / 1000;
+    if (!this.signature) return { value: undefined, output: this.output, hostCalls: this.hostCalls, durationUs };
+    const layout = this.sandbox.layout;
+    const what = `return record of ${this.signature.name}`;
+    const header = this.native.readOutput(RESULT_DATA_OFFSET);
+    const total = recordTotal(new DataView(header.buffer, header.byteOffset, RESULT_DATA_OFFSET), 8, layout.outputSize, what, RESULT_DATA_OFFSET);
+    let decoded;
+    try {
+      decoded = decodeResult(new OutputRecord(this.native.readOutput(total), layout.outputAddress, what), this.signature);
+    } catch (error) {
+      throw error instanceof MicroVmError ? this.failure(error) : error;
+    }
+    if (!decoded.ok) {
+      const code = decoded.status === 1 ? 'UNKNOWN_FUNCTION' : 'BAD_ARGUMENTS';
+      throw this.failure(new MicroVmError(code, `guest rejected the call to ${this.signature.name}: ${decoded.message}`));
+    }
+    return { value: decoded.value, output: this.output, hostCalls: this.hostCalls, durationUs };
+  }
+}

@@ -1,0 +1,56 @@
+// Writes the ELF core file for a faulted call (format: docs/crash-dump.md).
+import * as path from 'node:path';
+import { signalForVector, writeCoreFile } from './coredump';
+import type { GuestFault, HostCallRecord, MemoryRegion } from './types';
+
+export interface DumpSource {
+  readonly guestPath: string | undefined;
+  readonly entry: bigint;
+  readonly regions: readonly MemoryRegion[];
+  readonly native: { readMemory(address: bigint, length: number): Uint8Array };
+}
+
+let sequence = 0;
+
+// Host-call arguments may be bytes; the note is JSON, so those become hex strings.
+function jsonValue(value: unknown): unknown {
+  return value instanceof Uint8Array ? `hex:${Buffer.from(value).toString('hex')}` : value;
+}
+
+/** Returns the path of the core file written into `directory`. */
+export function writeCrashDump(
+  directory: string, source: DumpSource, fault: GuestFault, what: string, hostCalls: readonly HostCallRecord[],
+): string {
+  const guestName = source.guestPath ? path.basename(source.guestPath) : 'guest.elf';
+  const functionPart = what.replace(/^guest function /, '').replace(/[^A-Za-z0-9_]+/g, '-');
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const file = path.resolve(directory, `${guestName}.${functionPart}.${stamp}.${process.pid}.${sequence++}.core`);
+  const regions = source.regions
+    .filter((region) => region.readable)
+    .map((region) => ({ region, data: source.native.readMemory(region.address, region.size) }));
+  writeCoreFile(file, {
+    guestName,
+    entry: source.entry,
+    registers: fault.registers,
+    signal: signalForVector(fault.vector),
+    regions,
+    details: {
+      abiVersion: 1,
+      call: what,
+      vector: fault.vector,
+      mnemonic: fault.mnemonic,
+      exception: fault.exceptionName,
+      errorCode: fault.errorCode,
+      faultAddress: fault.faultAddress,
+      access: fault.access,
+      rip: fault.rip,
+      function: fault.functionName,
+      description: fault.description,
+      stackOverflow: fault.stackOverflow,
+      nullDereference: fault.nullDereference,
+      backtrace: fault.backtrace,
+      hostCalls: hostCalls.map((call) => ({ ...call, args: call.args.map(jsonValue), result: jsonValue(call.result) })),
+    },
+  });
+  return file;
+}

@@ -1,0 +1,239 @@
+// Encoding and validating the records of docs/guest-abi.md. Everything read back from the guest is
+// untrusted: each check names the record, the field and the offending value.
+import { MicroVmError } from './errors';
+import type { FunctionSignature, GuestValue, ValueType } from './types';
+import { SLOT_SIZE, readScalar, typeOfTag, valueProblem, writeDataSlot, writeScalarSlot, formatSignature } from './values';
+
+export const MAGIC = {
+  call: 0x3143564d, // MVC1
+  result: 0x3152564d, // MVR1
+  hostCall: 0x3148564d, // MVH1
+  hostReply: 0x5248564d, // MVHR
+  abort: 0x4241564d, // MVAB
+} as const;
+
+export const CALL_HEADER_SIZE = 24;
+export const RESULT_HEADER_SIZE = 16;
+export const RESULT_DATA_OFFSET = 32;
+export const MAX_HOST_CALL_ARGS = 16;
+
+const utf8 = new TextEncoder();
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+const align8 = (n: number): number => (n + 7) & ~7;
+
+function hex(value: number | bigint): string {
+  return `0x${value.toString(16)}`;
+}
+
+/** Checks a call against the signature; throws BAD_ARGUMENTS naming the first problem. */
+export function checkArguments(signature: FunctionSignature, args: readonly GuestValue[]): void {
+  const shown = formatSignature(signature.name, signature.paramTypes, signature.returnType);
+  if (args.length !== signature.paramTypes.length) {
+    throw new MicroVmError('BAD_ARGUMENTS',
+      `${signature.name} takes ${signature.paramTypes.length} argument(s), got ${args.length}: ${shown}`,
+      { functionName: signature.name });
+  }
+  signature.paramTypes.forEach((type, index) => {
+    const problem = valueProblem(type, args[index]);
+    if (problem) {
+      throw new MicroVmError('BAD_ARGUMENTS', `argument ${index + 1} of ${signature.name}: ${problem}; signature ${shown}`,
+        { functionName: signature.name });
+    }
+  });
+}
+
+/** Builds the MVC1 record for the input buffer at `inputAddress`; throws BAD_ARGUMENTS if it doesn't fit. */
+export function encodeCall(signature: FunctionSignature, args: readonly GuestValue[], inputAddress: bigint, inputSize: number): Uint8Array {
+  checkArguments(signature, args);
+  const name = utf8.encode(signature.name);
+  const payloads = args.map((value, index) => {
+    const type = signature.paramTypes[index];
+    if (type === 'string') return utf8.encode(value as string);
+    if (type === 'bytes') return value as Uint8Array;
+    return undefined;
+  });
+  let size = CALL_HEADER_SIZE + SLOT_SIZE * args.length;
+  const nameOffset = size;
+  size = align8(size + name.length + 1);
+  const dataOffsets = payloads.map((payload) => {
+    if (!payload) return 0;
+    const at = size;
+    size = align8(size + payload.length + 1); // strings NUL-terminated; bytes get a harmless 0
+    return at;
+  });
+  if (size > inputSize) {
+    const largest = payloads.reduce((best, p, i) => (p && p.length > (payloads[best]?.length ?? -1) ? i : best), 0);
+    throw new MicroVmError('BAD_ARGUMENTS',
+      `the arguments of ${signature.name} need ${size} bytes but the input buffer holds ${inputSize}` +
+      (payloads[largest] ? ` (argument ${largest + 1} alone is ${payloads[largest]!.length} bytes); raise inputBufferSize` : ''),
+      { functionName: signature.name });
+  }
+  const record = new Uint8Array(size);
+  const view = new DataView(record.buffer);
+  view.setUint32(0, MAGIC.call, true);
+  view.setUint32(4, size, true);
+  view.setUint32(8, nameOffset, true);
+  view.setUint32(12, name.length, true);
+  view.setUint32(16, args.length, true);
+  record.set(name, nameOffset);
+  args.forEach((value, index) => {
+    const type = signature.paramTypes[index];
+    const slot = CALL_HEADER_SIZE + SLOT_SIZE * index;
+    const payload = payloads[index];
+    if (payload && (type === 'string' || type === 'bytes')) {
+      record.set(payload, dataOffsets[index]);
+      writeDataSlot(view, slot, type, payload.length, inputAddress + BigInt(dataOffsets[index]));
+    } else {
+      writeScalarSlot(view, slot, type, value);
+    }
+  });
+  return record;
+}
+
+/** A view of the output buffer prefix the host copied out, with guest-address checks. */
+export class OutputRecord {
+  readonly view: DataView;
+  constructor(readonly bytes: Uint8Array, readonly base: bigint, readonly what: string) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  fail(message: string): never {
+    throw new MicroVmError('BAD_HOST_CALL', `${this.what}: ${message}`);
+  }
+
+  u32(offset: number, field: string): number {
+    if (offset + 4 > this.bytes.length) this.fail(`${field} at offset ${offset} lies past the end of the record`);
+    return this.view.getUint32(offset, true);
+  }
+
+  /** Bytes at guest address `address` of `length`, which must lie inside the record. */
+  dataAt(address: bigint, length: number, field: string): Uint8Array {
+    const offset = address - this.base;
+    if (offset < 0n || offset + BigInt(length) > BigInt(this.bytes.length)) {
+      this.fail(`${field} points at ${hex(address)} (+${length} bytes), outside the output buffer ` +
+        `${hex(this.base)}-${hex(this.base + BigInt(this.bytes.length))}`);
+    }
+    return this.bytes.subarray(Number(offset), Number(offset) + length);
+  }
+
+  /** A NUL-terminated UTF-8 string of `length` bytes at `address`. */
+  stringAt(address: bigint, length: number, field: string): string {
+    const data = this.dataAt(address, length + 1, `${field} (with its NUL)`);
+    if (data[length] !== 0) this.fail(`${field} at ${hex(address)} is not NUL-terminated after its ${length} bytes`);
+    return this.decodeUtf8(data.subarray(0, length), field);
+  }
+
+  decodeUtf8(data: Uint8Array, field: string): string {
+    try {
+      return strictUtf8.decode(data);
+    } catch {
+      this.fail(`${field} is not valid UTF-8`);
+    }
+  }
+
+  /** Reads a slot at `offset`, whose tag must equal `expected` when given. */
+  slot(offset: number, field: string, expected?: ValueType): { type: ValueType; value: GuestValue } {
+    if (offset + SLOT_SIZE > this.bytes.length) this.fail(`${field} slot at offset ${offset} lies past the end of the record`);
+    const tag = this.view.getUint8(offset);
+    const type = typeOfTag(tag);
+    if (type === undefined) this.fail(`${field} has type tag ${tag}, which is not a type`);
+    if (expected !== undefined && type !== expected) this.fail(`${field} is ${type}, expected ${expected}`);
+    const length = this.view.getUint32(offset + 4, true);
+    const address = this.view.getBigUint64(offset + 8, true);
+    if (type === 'string') return { type, value: this.stringAt(address, length, field) };
+    if (type === 'bytes') return { type, value: new Uint8Array(this.dataAt(address, length, field)) };
+    return { type, value: readScalar(this.view, offset, type) };
+  }
+}
+
+export interface DecodedHostCall {
+  name: string;
+  args: GuestValue[];
+  argTypes: ValueType[];
+  expectedReturn: ValueType;
+}
+
+/** Validates and decodes an MVH1 record (the caller copied `total` bytes of the output buffer). */
+export function decodeHostCall(record: OutputRecord): DecodedHostCall {
+  const magic = record.u32(0, 'magic');
+  if (magic !== MAGIC.hostCall) record.fail(`magic is ${hex(magic)}, expected ${hex(MAGIC.hostCall)} ("MVH1")`);
+  const nameOffset = record.u32(8, 'name offset');
+  const nameLength = record.u32(12, 'name length');
+  const count = record.u32(16, 'argument count');
+  const returnTag = record.u32(20, 'return type');
+  if (count > MAX_HOST_CALL_ARGS) record.fail(`argument count ${count} exceeds ${MAX_HOST_CALL_ARGS}`);
+  const expectedReturn = typeOfTag(returnTag);
+  if (expectedReturn === undefined) record.fail(`expected return type tag ${returnTag} is not a type`);
+  if (nameLength === 0) record.fail('the host function name is empty');
+  const name = record.stringAt(record.base + BigInt(nameOffset), nameLength, `host function name (offset ${nameOffset}, length ${nameLength})`);
+  const args: GuestValue[] = [];
+  const argTypes: ValueType[] = [];
+  for (let i = 0; i < count; i++) {
+    const { type, value } = record.slot(CALL_HEADER_SIZE + SLOT_SIZE * i, `argument ${i + 1} of host call ${name}`);
+    if (type === 'void') record.fail(`argument ${i + 1} of host call ${name} has type void`);
+    args.push(value);
+    argTypes.push(type);
+  }
+  return { name, args, argTypes, expectedReturn };
+}
+
+/** Builds the MVHR reply written over the output buffer. */
+export function encodeHostReply(type: ValueType, value: GuestValue, outputAddress: bigint, outputSize: number, hostFunction: string): Uint8Array {
+  let payload: Uint8Array | undefined;
+  if (type === 'string') payload = utf8.encode(value as string);
+  if (type === 'bytes') payload = value as Uint8Array;
+  const size = RESULT_DATA_OFFSET + (payload ? align8(payload.length + 1) : 0);
+  if (size > outputSize) {
+    throw new MicroVmError('HOST_FUNCTION_ERROR',
+      `host function ${hostFunction} returned ${payload?.length ?? 0} bytes, more than the ${outputSize}-byte output buffer holds`);
+  }
+  const reply = new Uint8Array(size);
+  const view = new DataView(reply.buffer);
+  view.setUint32(0, MAGIC.hostReply, true);
+  view.setUint32(4, 0, true);
+  view.setUint32(8, size, true);
+  if (payload && (type === 'string' || type === 'bytes')) {
+    reply.set(payload, RESULT_DATA_OFFSET);
+    writeDataSlot(view, RESULT_HEADER_SIZE, type, payload.length, outputAddress + BigInt(RESULT_DATA_OFFSET));
+  } else {
+    writeScalarSlot(view, RESULT_HEADER_SIZE, type, value);
+  }
+  return reply;
+}
+
+export type DecodedResult =
+  | { ok: true; value: GuestValue }
+  | { ok: false; status: number; message: string };
+
+/** Validates and decodes an MVR1 return record against the called function's signature. */
+export function decodeResult(record: OutputRecord, signature: FunctionSignature): DecodedResult {
+  const magic = record.u32(0, 'magic');
+  if (magic !== MAGIC.result) record.fail(`magic is ${hex(magic)}, expected ${hex(MAGIC.result)} ("MVR1")`);
+  const status = record.u32(4, 'status');
+  if (status !== 0) {
+    const { value } = record.slot(RESULT_HEADER_SIZE, 'error message', 'string');
+    return { ok: false, status, message: value as string };
+  }
+  const { value } = record.slot(RESULT_HEADER_SIZE, `return value of ${signature.name}`, signature.returnType);
+  return { ok: true, value };
+}
+
+/** Decodes an MVAB abort record. */
+export function decodeAbort(record: OutputRecord): { code: number; message: string } {
+  const magic = record.u32(0, 'magic');
+  if (magic !== MAGIC.abort) record.fail(`magic is ${hex(magic)}, expected ${hex(MAGIC.abort)} ("MVAB")`);
+  const code = record.view.getInt32(4, true);
+  const length = record.u32(8, 'message length');
+  const data = record.dataAt(record.base + 16n, length, `abort message (length ${length})`);
+  return { code, message: record.decodeUtf8(data, 'abort message') };
+}
+
+/** The bytes used, from a record header's total field (offset 4 for MVH1, 8 for MVR1), checked. */
+export function recordTotal(header: DataView, offset: number, outputSize: number, what: string, minimum: number): number {
+  const total = header.getUint32(offset, true);
+  if (total < minimum || total > outputSize) {
+    throw new MicroVmError('BAD_HOST_CALL', `${what}: total size ${total} is outside ${minimum}..${outputSize} (the output buffer size)`);
+  }
+  return total;
+}

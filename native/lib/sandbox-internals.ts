@@ -1,0 +1,16 @@
+// What a CallSession needs from its sandbox, kept as an interface so the two modules don't import
+// each other.
+import type { NativeLayout, NativeOutcome, NativeSandbox } from './addon';
+import type { MicroVmError } from './errors';
+import type { HostFunctionRegistry } from './host-functions';
+import type { HostCallRecord } from './types';
+
+export interface SandboxInternals {
+  readonly native: NativeSandbox;
+  readonly layout: NativeLayout;
+  readonly hostFunctions: HostFunctionRegistry;
+  readonly onPrint?: (text: string) => void;
+  functionAt(address: bigint): string | undefined;
+  /** Builds the GUEST_FAULT error for an exception outcome, writing a crash dump when configured. */
+  faultError(outcome: NativeOutcome, what: string, hostCalls: readonly HostCallRecord[]): MicroVmError;
+}

@@ -1,0 +1,283 @@
+// The sandbox lifecycle: create (load, initialise, snapshot) → call / callSync (each restored to
+// the snapshot afterwards) → dispose. A disposed sandbox rejects every call.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { nativeAddon, type NativeDescription, type NativeOutcome, type NativeSandbox } from './addon';
+import { CallSession, type Step } from './call-session';
+import { writeCrashDump } from './crash-dump';
+import { ElfFile, SymbolTable } from './elf';
+import { MicroVmError } from './errors';
+import { describeFault } from './faults';
+import { HostFunctionRegistry } from './host-functions';
+import { encodeCall } from './records';
+import type { SandboxInternals } from './sandbox-internals';
+import type { CallResult, FunctionSignature, GuestFault, GuestValue, HostCallRecord, SandboxOptions } from './types';
+
+const DEFAULT_TIMEOUT_MS = 5000;
+
+/** Converts an error thrown by the addon (an Error with a `code`) into a MicroVmError. */
+export function fromNativeError(error: unknown, prefix = ''): MicroVmError {
+  if (error instanceof MicroVmError) return error;
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  const known = typeof code === 'string' && code !== 'UNMAPPED' ? code : 'INTERNAL';
+  return new MicroVmError(known as MicroVmError['code'], prefix + message);
+}
+
+function readGuest(guest: string | Uint8Array): { bytes: Uint8Array; guestPath?: string } {
+  if (typeof guest !== 'string') return { bytes: guest };
+  try {
+    return { bytes: fs.readFileSync(guest), guestPath: path.resolve(guest) };
+  } catch (error) {
+    throw new MicroVmError('ELF_INVALID', `cannot read guest ${guest}: ${(error as Error).message}`);
+  }
+}
+
+function checkTimeout(timeoutMs: unknown): number {
+  if (timeoutMs === undefined) return DEFAULT_TIMEOUT_MS;
+  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > 2 ** 31) {
+    throw new MicroVmError('INVALID_OPTIONS', `timeoutMs must be a positive integer of milliseconds, got ${String(timeoutMs)}`);
+  }
+  return timeoutMs;
+}
+
+export class Sandbox implements SandboxInternals {
+  readonly functions: readonly FunctionSignature[];
+  readonly hostFunctions: HostFunctionRegistry;
+  private nativeHandle: NativeSandbox | undefined;
+  private readonly description: NativeDescription;
+  private symbols: SymbolTable | null | undefined;
+  private busy = false;
+  private readonly timeoutMs: number;
+  private currentSession: CallSession | undefined;
+
+  /** Creates the VM, loads the guest, runs its initialisation and snapshots it. */
+  static create(guest: string | Uint8Array, options: SandboxOptions = {}): Sandbox {
+    const { bytes, guestPath } = readGuest(guest);
+    return new Sandbox(bytes, guestPath, options);
+  }
+
+  private constructor(
+    private readonly elfBytes: Uint8Array,
+    readonly guestPath: string | undefined,
+    private readonly options: SandboxOptions,
+  ) {
+    this.timeoutMs = checkTimeout(options.timeoutMs);
+    this.hostFunctions = new HostFunctionRegistry(options.hostFunctions ?? [], (text) => this.currentSession?.print(text));
+    const label = guestPath ? `${guestPath}: ` : '';
+    let native: NativeSandbox;
+    try {
+      native = new (nativeAddon().NativeSandbox)(elfBytes, {
+        memorySize: options.memorySize,
+        inputBufferSize: options.inputBufferSize,
+        outputBufferSize: options.outputBufferSize,
+        stackSize: options.stackSize,
+        kvmDevice: (options as { kvmDevice?: string }).kvmDevice,
+      });
+    } catch (error) {
+      const converted = fromNativeError(error);
+      throw converted.code === 'ELF_INVALID' ? new MicroVmError('ELF_INVALID', label + converted.message) : converted;
+    }
+    this.nativeHandle = native;
+    this.description = native.describe();
+    this.functions = this.description.functions;
+    try {
+      native.setBudget(this.timeoutMs);
+      const session = new CallSession(this, undefined, this.timeoutMs);
+      this.drive(session);
+      native.finishInitialisation();
+    } catch (error) {
+      this.dispose();
+      throw fromNativeError(error, label);
+    }
+  }
+
+  get native(): NativeSandbox {
+    if (!this.nativeHandle) throw new MicroVmError('SANDBOX_DISPOSED', 'this sandbox has been disposed; create a new one');
+    return this.nativeHandle;
+  }
+
+  get disposed(): boolean {
+    return this.nativeHandle === undefined;
+  }
+
+  get layout() {
+    return this.description.layout;
+  }
+
+  get regions() {
+    return this.description.regions;
+  }
+
+  get entry(): bigint {
+    return this.description.entry;
+  }
+
+  get onPrint() {
+    return this.options.onPrint;
+  }
+
+  findFunction(name: string): FunctionSignature | undefined {
+    return this.functions.find((fn) => fn.name === name);
+  }
+
+  functionAt(address: bigint): string | undefined {
+    if (this.symbols === undefined) {
+      try {
+        this.symbols = new SymbolTable(new ElfFile(this.elfBytes).allSymbols(), this.description.loadBias);
+      } catch {
+        this.symbols = null; // a guest without a readable symbol table still runs
+      }
+    }
+    return this.symbols?.functionAt(address)?.name;
+  }
+
+  faultError(outcome: NativeOutcome, what: string, hostCalls: readonly HostCallRecord[]): MicroVmError {
+    const registers = outcome.registers!;
+    const fault: GuestFault = describeFault(outcome.vector ?? -1, outcome.errorCode ?? 0, outcome.cr2 ?? 0n, registers, {
+      layout: this.layout,
+      read: (address, length) => {
+        try {
+          return this.native.readMemory(address, length);
+        } catch {
+          return undefined;
+        }
+      },
+      functionAt: (address) => this.functionAt(address),
+    });
+    const error = new MicroVmError('GUEST_FAULT', `${what} faulted: ${fault.description}`, { fault });
+    if (this.options.crashDumpDir) {
+      try {
+        error.details.crashDumpPath = writeCrashDump(this.options.crashDumpDir, this, fault, what, hostCalls);
+        error.message += `; crash dump written to ${error.details.crashDumpPath}`;
+      } catch (dumpError) {
+        error.message += `; writing the crash dump failed: ${(dumpError as Error).message}`;
+      }
+    }
+    return error;
+  }
+
+  private begin(name: string, args: readonly GuestValue[]): CallSession {
+    const native = this.native;
+    if (this.busy) throw new MicroVmError('SANDBOX_BUSY', `cannot call ${name}: a call is already running on this sandbox`);
+    const signature = this.findFunction(name);
+    if (!signature) {
+      const known = this.functions.map((fn) => fn.name).join(', ') || 'none';
+      throw new MicroVmError('UNKNOWN_FUNCTION', `the guest has no function ${JSON.stringify(name)}; it exports: ${known}`, { functionName: name });
+    }
+    const record = encodeCall(signature, args, this.layout.inputAddress, this.layout.inputSize);
+    native.beginCall(this.timeoutMs);
+    native.writeInput(record);
+    this.busy = true;
+    this.currentSession = new CallSession(this, signature, this.timeoutMs);
+    return this.currentSession;
+  }
+
+  private end(): void {
+    this.busy = false;
+    this.currentSession = undefined;
+    if (!this.nativeHandle) return;
+    try {
+      this.nativeHandle.restore();
+    } catch (error) {
+      // A sandbox that cannot be restored must never run again.
+      this.dispose();
+      throw fromNativeError(error, 'restoring the snapshot failed, the sandbox was disposed: ');
+    }
+  }
+
+  /** Runs a session to completion on this thread. */
+  private drive(session: CallSession): CallResult {
+    const previous = this.currentSession;
+    this.currentSession = session;
+    try {
+      for (;;) {
+        let outcome: NativeOutcome;
+        try {
+          outcome = this.native.runSync();
+        } catch (error) {
+          throw fromNativeError(error);
+        }
+        const step = session.step(outcome, false);
+        if (step.kind === 'done') return step.result;
+      }
+    } finally {
+      this.currentSession = previous;
+    }
+  }
+
+  /** Calls a guest function on this thread (blocking); the VM is restored afterwards. */
+  callSync(name: string, ...args: GuestValue[]): CallResult {
+    const session = this.begin(name, args);
+    try {
+      return this.drive(session);
+    } finally {
+      this.end();
+    }
+  }
+
+  /** Calls a guest function with the vCPU on its own thread; host functions may be async. */
+  async call(name: string, ...args: GuestValue[]): Promise<CallResult> {
+    const session = this.begin(name, args);
+    try {
+      for (;;) {
+        const outcome = await this.runAsync();
+        let step: Step = session.step(outcome, true);
+        if (step.kind === 'pending') {
+          let value: GuestValue;
+          try {
+            value = await step.promise;
+          } catch (error) {
+            step.fail(error);
+          }
+          step.finish(value!);
+          step = { kind: 'run' };
+        }
+        if (step.kind === 'done') return step.result;
+      }
+    } finally {
+      this.end();
+    }
+  }
+
+  private runAsync(): Promise<NativeOutcome> {
+    return new Promise((resolve, reject) => {
+      try {
+        this.native.runAsync((error, outcome) => (error ? reject(fromNativeError(error)) : resolve(outcome!)));
+      } catch (error) {
+        reject(fromNativeError(error));
+      }
+    });
+  }
+
+  /** Destroys the VM. Idempotent. */
+  dispose(): void {
+    const native = this.nativeHandle;
+    this.nativeHandle = undefined;
+    native?.dispose();
+  }
+}
+
+/** Validates a guest ELF without creating a VM and lists its functions. */
+export function inspectGuest(guest: string | Uint8Array): { functions: FunctionSignature[]; entry: bigint; positionIndependent: boolean } {
+  const { bytes, guestPath } = readGuest(guest);
+  try {
+    const info = nativeAddon().inspectElf(bytes);
+    return { functions: info.functions, entry: info.entry, positionIndependent: info.positionIndependent };
+  } catch (error) {
+    throw fromNativeError(error, guestPath ? `${guestPath}: ` : '');
+  }
+}
+
+export function liveSandboxCount(): number {
+  return nativeAddon().liveMachines();
+}
+
+/** Checks that KVM is usable; throws KVM_UNAVAILABLE with what to do otherwise. */
+export function checkKvm(device?: string): { apiVersion: number; guestDebug: boolean } {
+  try {
+    return nativeAddon().checkKvm(device);
+  } catch (error) {
+    throw fromNativeError(error);
+  }
+}

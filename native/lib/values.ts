@@ -1,0 +1,123 @@
+// Checking JavaScript values against ABI types, and the 16-byte value slot of docs/guest-abi.md.
+import type { GuestValue, ValueType } from './types';
+
+export const TYPE_TAGS: Readonly<Record<ValueType, number>> = {
+  void: 0, i32: 1, u32: 2, i64: 3, u64: 4, f32: 5, f64: 6, bool: 7, string: 8, bytes: 9,
+};
+const TAG_TYPES: readonly ValueType[] = ['void', 'i32', 'u32', 'i64', 'u64', 'f32', 'f64', 'bool', 'string', 'bytes'];
+
+export function typeOfTag(tag: number): ValueType | undefined {
+  return TAG_TYPES[tag];
+}
+
+export const SLOT_SIZE = 16;
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (value instanceof Uint8Array) return `Uint8Array(${value.length})`;
+  if (typeof value === 'string') return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value)}`;
+  if (typeof value === 'bigint') return `bigint ${value}n`;
+  if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
+  return typeof value;
+}
+
+const RANGES: Partial<Record<ValueType, [bigint, bigint]>> = {
+  i32: [-(2n ** 31n), 2n ** 31n - 1n],
+  u32: [0n, 2n ** 32n - 1n],
+  i64: [-(2n ** 63n), 2n ** 63n - 1n],
+  u64: [0n, 2n ** 64n - 1n],
+};
+
+/**
+ * Returns undefined when `value` is acceptable for `type`, else why not (e.g. "expected i32, got
+ * string \"x\""). Integers must be integral and in range; 64-bit ones accept bigint or a safe integer.
+ */
+export function valueProblem(type: ValueType, value: unknown): string | undefined {
+  const expected = `expected ${type}, got ${describe(value)}`;
+  switch (type) {
+    case 'void':
+      return value === undefined ? undefined : expected;
+    case 'i32':
+    case 'u32':
+    case 'i64':
+    case 'u64': {
+      let integer: bigint;
+      if (typeof value === 'number') {
+        if (!Number.isInteger(value)) return `${expected} (not an integer)`;
+        if ((type === 'i64' || type === 'u64') && !Number.isSafeInteger(value)) return `${expected} (beyond 2^53: pass a bigint)`;
+        integer = BigInt(value);
+      } else if (typeof value === 'bigint' && (type === 'i64' || type === 'u64')) {
+        integer = value;
+      } else {
+        return expected;
+      }
+      const [low, high] = RANGES[type] as [bigint, bigint];
+      return integer < low || integer > high ? `${expected} (out of range ${low}..${high})` : undefined;
+    }
+    case 'f32':
+    case 'f64':
+      return typeof value === 'number' ? undefined : expected;
+    case 'bool':
+      return typeof value === 'boolean' ? undefined : expected;
+    case 'string':
+      return typeof value === 'string' ? undefined : expected;
+    case 'bytes':
+      return value instanceof Uint8Array ? undefined : expected;
+  }
+}
+
+/** Writes a slot whose payload is a scalar (everything but string and bytes). */
+export function writeScalarSlot(view: DataView, offset: number, type: ValueType, value: GuestValue): void {
+  view.setUint8(offset, TYPE_TAGS[type]);
+  view.setUint8(offset + 1, 0);
+  view.setUint16(offset + 2, 0, true);
+  view.setUint32(offset + 4, 0, true);
+  const at = offset + 8;
+  switch (type) {
+    case 'i32':
+    case 'i64':
+      view.setBigInt64(at, BigInt(value as number | bigint), true);
+      break;
+    case 'u32':
+    case 'u64':
+      view.setBigUint64(at, BigInt(value as number | bigint), true);
+      break;
+    case 'f32':
+      view.setBigUint64(at, 0n, true);
+      view.setFloat32(at, value as number, true);
+      break;
+    case 'f64':
+      view.setFloat64(at, value as number, true);
+      break;
+    case 'bool':
+      view.setBigUint64(at, value ? 1n : 0n, true);
+      break;
+    default:
+      view.setBigUint64(at, 0n, true);
+  }
+}
+
+export function writeDataSlot(view: DataView, offset: number, type: 'string' | 'bytes', length: number, address: bigint): void {
+  view.setUint32(offset, TYPE_TAGS[type], true);
+  view.setUint32(offset + 4, length, true);
+  view.setBigUint64(offset + 8, address, true);
+}
+
+/** Reads a scalar slot value; the tag has been checked by the caller. */
+export function readScalar(view: DataView, offset: number, type: ValueType): GuestValue {
+  const at = offset + 8;
+  switch (type) {
+    case 'i32': return Number(BigInt.asIntN(32, view.getBigUint64(at, true)));
+    case 'u32': return Number(BigInt.asUintN(32, view.getBigUint64(at, true)));
+    case 'i64': return view.getBigInt64(at, true);
+    case 'u64': return view.getBigUint64(at, true);
+    case 'f32': return view.getFloat32(at, true);
+    case 'f64': return view.getFloat64(at, true);
+    case 'bool': return (view.getBigUint64(at, true) & 0xffn) !== 0n;
+    default: return undefined;
+  }
+}
+
+export function formatSignature(name: string, paramTypes: readonly ValueType[], returnType: ValueType): string {
+  return `${name}(${paramTypes.join(', ')}) -> ${returnType}`;
+}
