@@ -1,0 +1,70 @@
+// Our own core note: owner "MICROVM", type 0x4d560001 ("MV" + 1), descriptor = UTF-8 JSON with the
+// fault details gdb has no place for (exception vector and name, error code, host-call trace, ...).
+import type { GuestFault, HostCallRecord } from '../types';
+
+export const MICROVM_NOTE_NAME = 'MICROVM';
+export const NT_MICROVM_FAULT = 0x4d560001;
+/** Version of the note's JSON layout; bump when a field changes meaning. */
+export const MICROVM_NOTE_VERSION = 1;
+
+function hexString(value: bigint): string {
+  return value < 0n ? `-0x${(-value).toString(16)}` : `0x${value.toString(16)}`;
+}
+
+/**
+ * JSON for the note descriptor: bigints become "0x…" strings and byte arrays {"$bytes": "<hex>"}
+ * (JSON has neither); undefined fields are left out.
+ */
+export function encodeMicroVmNote(details: Record<string, unknown>): Uint8Array {
+  const json = JSON.stringify(details, function (this: unknown, key: string, value: unknown): unknown {
+    // Read the raw value: Buffer's toJSON would already have turned it into {type, data}.
+    const raw = key === '' ? value : (this as Record<string, unknown>)[key];
+    if (typeof raw === 'bigint') return hexString(raw);
+    if (raw instanceof Uint8Array) return { $bytes: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('hex') };
+    return value;
+  });
+  return Buffer.from(json, 'utf8');
+}
+
+export function decodeMicroVmNote(desc: Uint8Array): Record<string, unknown> {
+  const text = Buffer.from(desc.buffer, desc.byteOffset, desc.byteLength).toString('utf8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new SyntaxError(`the ${MICROVM_NOTE_NAME} note is not valid JSON: ${(error as Error).message}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SyntaxError(`the ${MICROVM_NOTE_NAME} note is not a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+export interface FaultNoteContext {
+  /** What was being called, e.g. `guest function Add`. */
+  readonly call?: string;
+  readonly hostCalls?: readonly HostCallRecord[];
+  readonly abiVersion?: number;
+}
+
+/** The standard payload for a guest fault, with the field names docs/crash-dump.md lists. */
+export function faultNoteDetails(fault: GuestFault, context: FaultNoteContext = {}): Record<string, unknown> {
+  return {
+    noteVersion: MICROVM_NOTE_VERSION,
+    abiVersion: context.abiVersion ?? 1,
+    call: context.call,
+    vector: fault.vector,
+    mnemonic: fault.mnemonic,
+    exception: fault.exceptionName,
+    errorCode: fault.errorCode,
+    faultAddress: fault.faultAddress,
+    access: fault.access,
+    rip: fault.rip,
+    function: fault.functionName,
+    description: fault.description,
+    stackOverflow: fault.stackOverflow,
+    nullDereference: fault.nullDereference,
+    backtrace: fault.backtrace,
+    hostCalls: context.hostCalls?.map((h) => ({ function: h.function, args: h.args, result: h.result, error: h.error, durationUs: h.durationUs })),
+  };
+}
