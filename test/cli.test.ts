@@ -187,6 +187,8 @@ describe('format', () => {
     const err = new MicroVmError('GUEST_FAULT', 'null pointer dereference:\nread of address 0x0', { crashDumpPath: '/tmp/core.1' });
     assert.equal(formatError(err), 'GUEST_FAULT: null pointer dereference: read of address 0x0 (crash dump: /tmp/core.1)');
     assert.equal(formatError(new Error('plain')), 'plain');
+    const named = new MicroVmError('GUEST_FAULT', 'F faulted; crash dump written to /tmp/core.1', { crashDumpPath: '/tmp/core.1' });
+    assert.equal(formatError(named), 'GUEST_FAULT: F faulted; crash dump written to /tmp/core.1');
     assert.deepEqual(errorToJson(err), { ok: false, error: { code: 'GUEST_FAULT', message: 'null pointer dereference: read of address 0x0', crashDumpPath: '/tmp/core.1' } });
   });
 });
@@ -353,7 +355,7 @@ describe('microvm new → build → functions → run', () => {
     assert.match(run.stderr, /null pointer dereference/);
     assert.match(run.stderr, /\b0x0\b/);
     assert.match(run.stderr, /DerefNull/);
-    const dump = /\(crash dump: (.+)\)$/m.exec(run.stderr);
+    const dump = /crash dump(?: written to|:) (.+?\.core)\b/.exec(run.stderr);
     assert.ok(dump, `stderr names the crash dump: ${explain(run)}`);
     const core = path.resolve(work, dump[1]);
     assert.ok(fs.existsSync(core), `the crash dump ${core} exists`);

@@ -97,13 +97,17 @@ function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-/** `GUEST_FAULT: null pointer dereference: ... (crash dump: microvm-crashes/core.1234)` */
+/** `GUEST_FAULT: ... null pointer dereference ... (crash dump: /x/guest.core)`, on one line. */
 export function formatError(err: unknown): string {
   if (isMicroVmError(err)) {
-    const dump = err.details.crashDumpPath ? ` (crash dump: ${err.details.crashDumpPath})` : '';
-    return `${err.code}: ${oneLine(err.message)}${dump}`;
+    const message = oneLine(err.message);
+    const path = err.details.crashDumpPath;
+    // The host API already names the dump in its message; add it only where it does not.
+    const dump = path && !message.includes(path) ? ` (crash dump: ${path})` : '';
+    return `${err.code}: ${message}${dump}`;
   }
-  return oneLine(err instanceof Error ? err.message : String(err));
+  // Other errors (a compiler's diagnostics, say) keep their lines.
+  return (err instanceof Error ? err.message : String(err)).trimEnd();
 }
 
 export function errorToJson(err: unknown): JsonValue {

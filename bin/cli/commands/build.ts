@@ -35,8 +35,9 @@ export const buildCommand: Command = {
       io.err(`microvm build: no such directory: ${args.positionals[0]}\n`);
       return EXIT_FAILURE;
     }
-    const { elfPath, commands } = buildGuest(dir, { cc, optimize });
+    const { elfPath, commands, warnings } = buildGuest(dir, { cc, optimize });
     for (const command of commands) io.out(`$ ${command}\n`);
+    for (const warning of warnings) io.err(`${warning}\n`);
     io.out(`${elfPath}\n`);
     return EXIT_OK;
   },

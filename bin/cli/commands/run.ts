@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { inspectGuest, Sandbox } from '../../../native/lib';
 import { isMicroVmError } from '../../../native/lib/errors';
@@ -45,7 +44,6 @@ export const runCommand: Command = {
     const values = convert(signature, texts);
 
     if (!json) options.onPrint = (text) => io.out(text);
-    if (options.crashDumpDir) fs.mkdirSync(options.crashDumpDir, { recursive: true });
 
     try {
       const sandbox = Sandbox.create(elf, options);
