@@ -68,6 +68,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
                            InstanceMethod<&SandboxWrap::finishInitialisation>("finishInitialisation"),
                            InstanceMethod<&SandboxWrap::beginCall>("beginCall"),
                            InstanceMethod<&SandboxWrap::restore>("restore"),
+                           InstanceMethod<&SandboxWrap::setBudget>("setBudget"),
                            InstanceMethod<&SandboxWrap::requestPause>("requestPause"),
                            InstanceMethod<&SandboxWrap::getRegisters>("getRegisters"),
                            InstanceMethod<&SandboxWrap::setRegisters>("setRegisters"),
@@ -202,6 +203,14 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
       requireIdle();
       const uint64_t timeout_ms = bigintArgument(info[0], "timeoutMs");
       machine().beginCall(timeout_ms * 1000000ull);
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value setBudget(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      machine().setBudget(bigintArgument(info[0], "timeoutMs") * 1000000ull);
       return info.Env().Undefined();
     });
   }

@@ -290,8 +290,9 @@ GuestImage parseGuestImage(std::vector<uint8_t> file) {
       case PT_INTERP: reject(phdrName(i) + " is PT_INTERP: the guest asks for a dynamic loader; link it statically");
       case PT_TLS: reject(phdrName(i) + " is PT_TLS: thread-local storage is not supported in guests");
       case PT_LOAD:
+        if (ph.p_memsz == 0) break;  // an empty segment loads nothing (ld emits them for empty output sections)
         checkLoadSegment(reader, header, i, ph);
-        if (ph.p_memsz != 0) lowest = std::min(lowest, ph.p_vaddr);
+        lowest = std::min(lowest, ph.p_vaddr);
         break;
       default: break;
     }

@@ -8,6 +8,7 @@
 #include <mutex>
 
 #include "host_error.h"
+#include "kvm_abi.h"
 
 namespace microvm {
 
@@ -43,11 +44,11 @@ Kvm::Kvm(const std::string& path) {
 
   // KVM_GET_SUPPORTED_CPUID needs a big enough array; grow until it fits.
   for (unsigned entries = 64; entries <= 4096; entries *= 2) {
-    std::vector<uint8_t> buffer(sizeof(kvm_cpuid2) + entries * sizeof(kvm_cpuid_entry2));
-    auto* cpuid = reinterpret_cast<kvm_cpuid2*>(buffer.data());
+    std::vector<uint8_t> buffer(sizeof(CpuidHeader) + entries * sizeof(kvm_cpuid_entry2));
+    auto* cpuid = reinterpret_cast<CpuidHeader*>(buffer.data());
     cpuid->nent = entries;
-    if (::ioctl(fd, KVM_GET_SUPPORTED_CPUID, cpuid) == 0) {
-      buffer.resize(sizeof(kvm_cpuid2) + cpuid->nent * sizeof(kvm_cpuid_entry2));
+    if (::ioctl(fd, kKvmGetSupportedCpuid, cpuid) == 0) {
+      buffer.resize(sizeof(CpuidHeader) + cpuid->nent * sizeof(kvm_cpuid_entry2));
       cpuid_ = std::move(buffer);
       return;
     }

@@ -12,6 +12,7 @@
 #include <mutex>
 
 #include "host_error.h"
+#include "kvm_abi.h"
 #include "page_tables.h"
 
 namespace microvm {
@@ -167,17 +168,13 @@ void Machine::createVm() {
   run_ = static_cast<kvm_run*>(run);
 
   std::vector<uint8_t> cpuid = kvm_->supportedCpuid();
-  ioctlOrFail(KVM_SET_CPUID2, cpuid.data(), "KVM_SET_CPUID2");
+  ioctlOrFail(kKvmSetCpuid2, cpuid.data(), "KVM_SET_CPUID2");
 
   kvm_sregs sregs;
   ioctlOrFail(KVM_GET_SREGS, &sregs, "KVM_GET_SREGS");
   initialSpecialRegisters(sregs, cr3_);
   ioctlOrFail(KVM_SET_SREGS, &sregs, "KVM_SET_SREGS");
 
-  kvm_fpu fpu{};
-  fpu.fcw = 0x37F;
-  fpu.mxcsr = 0x1F80;
-  ioctlOrFail(KVM_SET_FPU, &fpu, "KVM_SET_FPU");
 
   kvm_regs regs{};
   regs.rflags = 0x2;
@@ -187,28 +184,47 @@ void Machine::createVm() {
   ioctlOrFail(KVM_SET_REGS, &regs, "KVM_SET_REGS");
 
   const int xsave2 = kvm_->checkExtension(KVM_CAP_XSAVE2);
-  xsave_size_ = xsave2 > int(sizeof(kvm_xsave)) ? size_t(xsave2) : sizeof(kvm_xsave);
+  xsave_size_ = xsave2 > int(sizeof(XsaveArea)) ? size_t(xsave2) : sizeof(XsaveArea);
+  initialiseFpu();
 
   // Keep only the MSRs this CPU lets us read, so restore never trips over one.
   for (uint32_t index : kSavedMsrs) {
-    alignas(kvm_msrs) uint8_t probe[sizeof(kvm_msrs) + sizeof(kvm_msr_entry)] = {};
-    auto* msrs = reinterpret_cast<kvm_msrs*>(probe);
-    msrs->nmsrs = 1;
-    msrs->entries[0].index = index;
-    if (::ioctl(vcpu_fd_.get(), KVM_GET_MSRS, msrs) == 1) saved_msr_indices_.push_back(index);
+    alignas(8) uint8_t probe[sizeof(MsrsHeader) + sizeof(kvm_msr_entry)] = {};
+    msrsHeader(probe)->nmsrs = 1;
+    msrEntries(probe)[0].index = index;
+    if (::ioctl(vcpu_fd_.get(), kKvmGetMsrs, probe) == 1) saved_msr_indices_.push_back(index);
   }
+}
+
+// The x87/SSE state a guest starts with: FCW 0x37f and MXCSR 0x1f80 (all exceptions masked),
+// written through XSAVE so that the x87 and SSE components are marked as in use. Guests must not
+// need ldmxcsr for this: on some nested KVM hosts it traps and cannot be emulated.
+void Machine::initialiseFpu() {
+  std::vector<uint8_t> xsave(xsave_size_, 0);
+  ioctlOrFail(xsave_size_ > sizeof(XsaveArea) ? kKvmGetXsave2 : kKvmGetXsave, xsave.data(), "KVM_GET_XSAVE");
+  const uint16_t fcw = 0x37F;
+  const uint32_t mxcsr = 0x1F80, mxcsr_mask = 0xFFFF;
+  std::memcpy(xsave.data() + 0, &fcw, 2);
+  std::memcpy(xsave.data() + 24, &mxcsr, 4);
+  uint32_t current_mask;
+  std::memcpy(&current_mask, xsave.data() + 28, 4);
+  if (current_mask == 0) std::memcpy(xsave.data() + 28, &mxcsr_mask, 4);
+  uint64_t xstate_bv;
+  std::memcpy(&xstate_bv, xsave.data() + 512, 8);
+  xstate_bv |= 0x3;  // x87 | SSE
+  std::memcpy(xsave.data() + 512, &xstate_bv, 8);
+  ioctlOrFail(kKvmSetXsave, xsave.data(), "KVM_SET_XSAVE");
 }
 
 void Machine::captureVcpu(VcpuSnapshot& snapshot) const {
   ioctlOrFail(KVM_GET_REGS, &snapshot.regs, "KVM_GET_REGS");
   ioctlOrFail(KVM_GET_SREGS, &snapshot.sregs, "KVM_GET_SREGS");
   snapshot.xsave.assign(xsave_size_, 0);
-  ioctlOrFail(xsave_size_ > sizeof(kvm_xsave) ? KVM_GET_XSAVE2 : KVM_GET_XSAVE, snapshot.xsave.data(), "KVM_GET_XSAVE");
-  snapshot.msrs.assign(sizeof(kvm_msrs) + saved_msr_indices_.size() * sizeof(kvm_msr_entry), 0);
-  auto* msrs = reinterpret_cast<kvm_msrs*>(snapshot.msrs.data());
-  msrs->nmsrs = uint32_t(saved_msr_indices_.size());
-  for (size_t i = 0; i < saved_msr_indices_.size(); ++i) msrs->entries[i].index = saved_msr_indices_[i];
-  if (::ioctl(vcpu_fd_.get(), KVM_GET_MSRS, msrs) != int(saved_msr_indices_.size()))
+  ioctlOrFail(xsave_size_ > sizeof(XsaveArea) ? kKvmGetXsave2 : kKvmGetXsave, snapshot.xsave.data(), "KVM_GET_XSAVE");
+  snapshot.msrs.assign(sizeof(MsrsHeader) + saved_msr_indices_.size() * sizeof(kvm_msr_entry), 0);
+  msrsHeader(snapshot.msrs.data())->nmsrs = uint32_t(saved_msr_indices_.size());
+  for (size_t i = 0; i < saved_msr_indices_.size(); ++i) msrEntries(snapshot.msrs.data())[i].index = saved_msr_indices_[i];
+  if (::ioctl(vcpu_fd_.get(), kKvmGetMsrs, snapshot.msrs.data()) != int(saved_msr_indices_.size()))
     fail("INTERNAL", "KVM_GET_MSRS failed: " + errnoText(errno));
   ioctlOrFail(KVM_GET_DEBUGREGS, &snapshot.debugregs, "KVM_GET_DEBUGREGS");
 }
@@ -245,9 +261,9 @@ void Machine::restore() {
   std::memcpy(memory_.host(), memory_snapshot_.data(), memory_snapshot_.size());
   ioctlOrFail(KVM_SET_SREGS, &vcpu_snapshot_.sregs, "KVM_SET_SREGS");
   ioctlOrFail(KVM_SET_REGS, &vcpu_snapshot_.regs, "KVM_SET_REGS");
-  ioctlOrFail(KVM_SET_XSAVE, vcpu_snapshot_.xsave.data(), "KVM_SET_XSAVE");
-  auto* msrs = reinterpret_cast<kvm_msrs*>(vcpu_snapshot_.msrs.data());
-  if (::ioctl(vcpu_fd_.get(), KVM_SET_MSRS, msrs) != int(msrs->nmsrs))
+  ioctlOrFail(kKvmSetXsave, vcpu_snapshot_.xsave.data(), "KVM_SET_XSAVE");
+  const int msr_count = int(msrsHeader(vcpu_snapshot_.msrs.data())->nmsrs);
+  if (::ioctl(vcpu_fd_.get(), kKvmSetMsrs, vcpu_snapshot_.msrs.data()) != msr_count)
     fail("INTERNAL", "KVM_SET_MSRS failed: " + errnoText(errno));
   ioctlOrFail(KVM_SET_DEBUGREGS, &vcpu_snapshot_.debugregs, "KVM_SET_DEBUGREGS");
 }
@@ -326,9 +342,12 @@ RunOutcome Machine::runUntilExit() {
       }
       case KVM_EXIT_INTERNAL_ERROR: {
         const unsigned suberror = run_->internal.suberror;
+        std::string data;
+        for (unsigned i = 0; i < run_->internal.ndata && i < 16; ++i) data += " " + hex(run_->internal.data[i]);
         RunOutcome outcome = exitOutcome(RunOutcome::kUnexpectedExit);
         outcome.detail = "KVM could not handle the guest's instruction (internal error, suberror " +
-                         std::to_string(suberror) + ") at RIP " + hex(outcome.regs.rip);
+                         std::to_string(suberror) + (data.empty() ? "" : ", data" + data) + ") at RIP " +
+                         hex(outcome.regs.rip);
         return leave(outcome);
       }
       case KVM_EXIT_INTR: continue;
@@ -400,10 +419,25 @@ RunOutcome Machine::decodeException() {
 void Machine::getRegisters(kvm_regs& regs, kvm_sregs& sregs, kvm_fpu& fpu) const {
   ioctlOrFail(KVM_GET_REGS, &regs, "KVM_GET_REGS");
   ioctlOrFail(KVM_GET_SREGS, &sregs, "KVM_GET_SREGS");
-  ioctlOrFail(KVM_GET_FPU, &fpu, "KVM_GET_FPU");
+  getFpu(fpu);
 }
 
-void Machine::getFpu(kvm_fpu& fpu) const { ioctlOrFail(KVM_GET_FPU, &fpu, "KVM_GET_FPU"); }
+// Read from the XSAVE image rather than KVM_GET_FPU, which reports MXCSR as 0 on some hosts.
+void Machine::getFpu(kvm_fpu& fpu) const {
+  std::vector<uint8_t> xsave(xsave_size_, 0);
+  ioctlOrFail(xsave_size_ > sizeof(XsaveArea) ? kKvmGetXsave2 : kKvmGetXsave, xsave.data(), "KVM_GET_XSAVE");
+  const uint8_t* legacy = xsave.data();  // the FXSAVE layout
+  fpu = kvm_fpu{};
+  std::memcpy(&fpu.fcw, legacy + 0, 2);
+  std::memcpy(&fpu.fsw, legacy + 2, 2);
+  fpu.ftwx = legacy[4];
+  std::memcpy(&fpu.last_opcode, legacy + 6, 2);
+  std::memcpy(&fpu.last_ip, legacy + 8, 8);
+  std::memcpy(&fpu.last_dp, legacy + 16, 8);
+  std::memcpy(&fpu.mxcsr, legacy + 24, 4);
+  for (int i = 0; i < 8; ++i) std::memcpy(fpu.fpr[i], legacy + 32 + 16 * i, 16);
+  for (int i = 0; i < 16; ++i) std::memcpy(fpu.xmm[i], legacy + 160 + 16 * i, 16);
+}
 
 void Machine::setRegisters(const kvm_regs& regs) {
   kvm_regs copy = regs;

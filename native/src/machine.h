@@ -58,6 +58,8 @@ class Machine {
   bool initialised() const { return initialised_; }
   // Points the vCPU at the dispatch function for a new call with a fresh time budget.
   void beginCall(uint64_t timeout_ns);
+  // Sets the time budget of the next runUntilExit calls (initialisation uses it directly).
+  void setBudget(uint64_t timeout_ns) { remaining_ns_ = int64_t(timeout_ns); }
   void restore();
   // Asks a running vCPU to stop (from any thread); it returns kPaused.
   void requestPause();
@@ -74,6 +76,7 @@ class Machine {
   void createVm();
   void loadImage();
   void writePeb();
+  void initialiseFpu();
   void captureVcpu(VcpuSnapshot& snapshot) const;
   RunOutcome exitOutcome(RunOutcome::Kind kind, std::string detail = {});
   RunOutcome decodeIoExit();
