@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { parseArgs, UsageError, type CommandSpec } from '../bin/cli/args';
 import { ArgumentError, convertArgument, convertArguments, splitArguments } from '../bin/cli/convert';
 import { errorToJson, formatError, formatF32, formatSignature, formatValue, resultToJson, toJsonValue } from '../bin/cli/format';
+import { computeArguments, pickComputeFunction } from '../bin/cli/commands/demo';
 import { parsePositiveInteger, parseSize } from '../bin/cli/options';
 import { MicroVmError } from '../native/lib/errors';
 import type { FunctionSignature } from '../native/lib/types';
@@ -348,6 +349,38 @@ describe('microvm new → build → functions → run', () => {
     assert.equal(typeof parsed.durationUs, 'number');
   });
 
+  test('run converts arguments by the signature and prints typed results', { skip: KVM_SKIP }, () => {
+    const add = microvm(['run', elf, 'Add', '-5', '0x3'], work);
+    assert.equal(add.status, 0, explain(add));
+    assert.equal(add.stdout, '=> -2\n');
+
+    const fib = microvm(['run', elf, 'Fibonacci', '90'], work);
+    assert.equal(fib.status, 0, explain(fib));
+    assert.equal(fib.stdout, '=> 2880067194370816120\n');
+
+    const json = microvm(['run', elf, 'Fibonacci', '90', '--json'], work);
+    assert.equal(json.status, 0, explain(json));
+    const parsed = JSON.parse(json.stdout) as { value: unknown; returnType: string };
+    assert.equal(parsed.value, '2880067194370816120'); // u64 travels as a string, exactly
+    assert.equal(parsed.returnType, 'u64');
+
+    const range = microvm(['run', elf, 'Fibonacci', '-1'], work);
+    assert.equal(range.status, 2, explain(range));
+    assert.match(range.stderr, /argument 1 of Fibonacci: -1 is out of range for u32/);
+  });
+
+  test('run --json reports the fault as data', { skip: KVM_SKIP }, () => {
+    const run = microvm(['run', elf, 'DerefNull', '--json', '--no-crash-dump'], work);
+    assert.equal(run.status, 1, explain(run));
+    const parsed = JSON.parse(run.stdout) as { ok: boolean; error: { code: string; fault?: Record<string, unknown> } };
+    assert.equal(parsed.ok, false);
+    assert.equal(parsed.error.code, 'GUEST_FAULT');
+    assert.equal(parsed.error.fault?.nullDereference, true);
+    assert.equal(parsed.error.fault?.faultAddress, '0x0');
+    assert.equal(parsed.error.fault?.functionName, 'DerefNull');
+    assert.equal(parsed.error.fault?.mnemonic, '#PF');
+  });
+
   test('run DerefNull fails with a structured fault and a core file gdb reads', { skip: KVM_SKIP }, () => {
     const run = microvm(['run', elf, 'DerefNull'], work);
     assert.equal(run.status, 1, explain(run));
@@ -381,6 +414,21 @@ describe('microvm new → build → functions → run', () => {
 });
 
 describe('microvm demo', () => {
+  test('picks the integer compute function of c-hello', () => {
+    const fns: FunctionSignature[] = [
+      { name: 'PrintOutput', returnType: 'i32', paramTypes: ['string'] },
+      { name: 'DerefNull', returnType: 'i32', paramTypes: [] },
+      { name: 'Fibonacci', returnType: 'u64', paramTypes: ['u32'] },
+      { name: 'Add', returnType: 'i32', paramTypes: ['i32', 'i32'] },
+    ];
+    const picked = pickComputeFunction(fns);
+    assert.equal(picked?.name, 'Fibonacci');
+    assert.deepEqual(computeArguments(picked!), [20]);
+    assert.deepEqual(computeArguments({ name: 'F', returnType: 'i64', paramTypes: ['i64', 'u32'] }), [20n, 22]);
+    assert.equal(pickComputeFunction(fns.slice(0, 2)), undefined);
+  });
+
+
   test('narrates a call, a computation, a fault and the recovery', { skip: KVM_SKIP }, () => {
     const run = microvm(['demo']);
     assert.equal(run.status, 0, explain(run));
