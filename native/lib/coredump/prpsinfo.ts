@@ -20,7 +20,8 @@ export function encodePrPsInfo(info: { fname: string; psargs: string; pid: numbe
   view.setInt32(24, info.pid, true);
   view.setInt32(32, info.pid, true);
   view.setInt32(36, info.pid, true);
-  bytes.set(utf8Prefix(info.fname, 15), 40); // keep a NUL so readers need not rely on the length
+  // All 16 bytes may be used: gdb (BFD) reads at most 16 and compares them with the executable's name.
+  bytes.set(utf8Prefix(info.fname, 16), 40);
   bytes.set(utf8Prefix(info.psargs, 79), 56);
   return bytes;
 }
