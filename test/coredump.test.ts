@@ -168,6 +168,7 @@ test('readMicroVmNote round-trips the JSON payload, bigints as hex strings', () 
     noteVersion: 1, abiVersion: 1, call: 'guest function Crash', vector: 13, mnemonic: '#GP', exception: 'general protection',
     errorCode: 0, rip: '0x100123', function: 'Crash', description: 'general protection fault at RIP 0x100123 in Crash',
     stackOverflow: false, nullDereference: false, backtrace: ['0x100123', '0x100200'],
+    controlRegisters: { cr0: '0x80010033', cr2: '0x8', cr3: '0xa000', cr4: '0x620', efer: '0xd00' },
     hostCalls: [{ function: 'HostPrint', args: ['x'], result: 1, durationUs: 3 }],
   });
 });

@@ -65,6 +65,10 @@ export function faultNoteDetails(fault: GuestFault, context: FaultNoteContext = 
     stackOverflow: fault.stackOverflow,
     nullDereference: fault.nullDereference,
     backtrace: fault.backtrace,
+    // gdb has no place for these in a Linux core, so they travel here.
+    controlRegisters: {
+      cr0: fault.registers.cr0, cr2: fault.registers.cr2, cr3: fault.registers.cr3, cr4: fault.registers.cr4, efer: fault.registers.efer,
+    },
     hostCalls: context.hostCalls?.map((h) => ({ function: h.function, args: h.args, result: h.result, error: h.error, durationUs: h.durationUs })),
   };
 }
