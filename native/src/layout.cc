@@ -51,11 +51,11 @@ std::vector<Region> systemRegions(const Layout& layout) {
       {"exception-stack", kExceptionStackBottom, kExceptionStackTop - kExceptionStackBottom, kRead | kWrite},
       {"double-fault-stack", kDoubleFaultStackBottom, kDoubleFaultStackTop - kDoubleFaultStackBottom,
        kRead | kWrite},
-      {"peb", layout.peb_address, kPageSize, kRead | kWrite},
-      {"input", layout.input_address, layout.input_size, kRead},
-      {"output", layout.output_address, layout.output_size, kRead | kWrite},
-      {"heap", layout.heap_address, layout.heap_size, kRead | kWrite},
-      {"stack", layout.stack_bottom, layout.stack_size, kRead | kWrite},
+      {"peb", layout.peb_address, kPageSize, kRead | kWrite | kUser},
+      {"input", layout.input_address, layout.input_size, kRead | kUser},
+      {"output", layout.output_address, layout.output_size, kRead | kWrite | kUser},
+      {"heap", layout.heap_address, layout.heap_size, kRead | kWrite | kUser},
+      {"stack", layout.stack_bottom, layout.stack_size, kRead | kWrite | kUser},
   };
 }
 

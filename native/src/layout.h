@@ -47,7 +47,8 @@ struct LayoutOptions {
   uint64_t stack_size = kDefaultStackSize;
 };
 
-enum PagePermission : uint8_t { kRead = 1, kWrite = 2, kExecute = 4 };
+// kUser marks pages the guest (which runs in ring 3) may touch; the rest is the host's ring-0 kit.
+enum PagePermission : uint8_t { kRead = 1, kWrite = 2, kExecute = 4, kUser = 8 };
 
 // A named range of guest memory with the permissions the guest's page tables grant.
 struct Region {

@@ -105,7 +105,7 @@ Machine::Machine(std::shared_ptr<Kvm> kvm, GuestImage image, const LayoutOptions
   for (const LoadSegment& segment : image_.segments)
     regions_.push_back({"image", segment.address, alignUp(segment.address + segment.memory_size, kPageSize) -
                                                       (segment.address & ~(kPageSize - 1)),
-                        segment.permissions});
+                        uint8_t(segment.permissions | kUser)});
   // Image regions start page-aligned for the page tables.
   for (Region& region : regions_)
     if (region.name == "image") region.address &= ~(kPageSize - 1);
@@ -177,7 +177,7 @@ void Machine::createVm() {
 
 
   kvm_regs regs{};
-  regs.rflags = 0x2;
+  regs.rflags = kGuestRflags;
   regs.rip = image_.entry;
   regs.rsp = layout_.stack_top();
   regs.rdi = layout_.peb_address;
@@ -242,6 +242,7 @@ void Machine::finishInitialisation() {
   dispatch_function_ = dispatch;
   memory_snapshot_.assign(memory_.host(), memory_.host() + memory_.size());
   captureVcpu(vcpu_snapshot_);
+  last_exit_sregs_ = vcpu_snapshot_.sregs;
   initialised_ = true;
 }
 
@@ -250,7 +251,7 @@ void Machine::beginCall(uint64_t timeout_ns) {
   regs.rip = dispatch_function_;
   regs.rsp = layout_.stack_top();
   regs.rbp = 0;
-  regs.rflags = 0x2;
+  regs.rflags = kGuestRflags;
   ioctlOrFail(KVM_SET_REGS, &regs, "KVM_SET_REGS");
   remaining_ns_ = int64_t(timeout_ns);
   pause_requested_ = false;
@@ -259,13 +260,20 @@ void Machine::beginCall(uint64_t timeout_ns) {
 void Machine::restore() {
   if (!initialised_) fail("INTERNAL", "restore before the snapshot was taken");
   std::memcpy(memory_.host(), memory_snapshot_.data(), memory_snapshot_.size());
-  ioctlOrFail(KVM_SET_SREGS, &vcpu_snapshot_.sregs, "KVM_SET_SREGS");
   ioctlOrFail(KVM_SET_REGS, &vcpu_snapshot_.regs, "KVM_SET_REGS");
   ioctlOrFail(kKvmSetXsave, vcpu_snapshot_.xsave.data(), "KVM_SET_XSAVE");
-  const int msr_count = int(msrsHeader(vcpu_snapshot_.msrs.data())->nmsrs);
-  if (::ioctl(vcpu_fd_.get(), kKvmSetMsrs, vcpu_snapshot_.msrs.data()) != msr_count)
-    fail("INTERNAL", "KVM_SET_MSRS failed: " + errnoText(errno));
-  ioctlOrFail(KVM_SET_DEBUGREGS, &vcpu_snapshot_.debugregs, "KVM_SET_DEBUGREGS");
+  // Ring-3 guest code can change segment selectors but no control register, MSR or debug
+  // register; those change only when ring 0 ran (an exception) or the debugger wrote them.
+  if (std::memcmp(&last_exit_sregs_, &vcpu_snapshot_.sregs, sizeof(kvm_sregs)) != 0 || privileged_state_dirty_)
+    ioctlOrFail(KVM_SET_SREGS, &vcpu_snapshot_.sregs, "KVM_SET_SREGS");
+  if (privileged_state_dirty_) {
+    const int msr_count = int(msrsHeader(vcpu_snapshot_.msrs.data())->nmsrs);
+    if (::ioctl(vcpu_fd_.get(), kKvmSetMsrs, vcpu_snapshot_.msrs.data()) != msr_count)
+      fail("INTERNAL", "KVM_SET_MSRS failed: " + errnoText(errno));
+    ioctlOrFail(KVM_SET_DEBUGREGS, &vcpu_snapshot_.debugregs, "KVM_SET_DEBUGREGS");
+  }
+  last_exit_sregs_ = vcpu_snapshot_.sregs;
+  privileged_state_dirty_ = false;
 }
 
 void Machine::requestPause() {
@@ -280,6 +288,8 @@ RunOutcome Machine::exitOutcome(RunOutcome::Kind kind, std::string detail) {
   outcome.detail = std::move(detail);
   ioctlOrFail(KVM_GET_REGS, &outcome.regs, "KVM_GET_REGS");
   ioctlOrFail(KVM_GET_SREGS, &outcome.sregs, "KVM_GET_SREGS");
+  last_exit_sregs_ = outcome.sregs;
+  if (outcome.sregs.cs.dpl != 3) privileged_state_dirty_ = true;
   return outcome;
 }
 
@@ -440,6 +450,7 @@ void Machine::getFpu(kvm_fpu& fpu) const {
 }
 
 void Machine::setRegisters(const kvm_regs& regs) {
+  privileged_state_dirty_ = true;
   kvm_regs copy = regs;
   ioctlOrFail(KVM_SET_REGS, &copy, "KVM_SET_REGS");
 }

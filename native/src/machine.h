@@ -95,6 +95,8 @@ class Machine {
   uint64_t cr3_ = 0;
   uint64_t dispatch_function_ = 0;
   bool initialised_ = false;
+  kvm_sregs last_exit_sregs_{};
+  bool privileged_state_dirty_ = false;
 
   std::vector<uint8_t> memory_snapshot_;
   VcpuSnapshot vcpu_snapshot_;

@@ -8,6 +8,7 @@ namespace microvm {
 
 constexpr uint64_t kPresent = 1ull << 0;
 constexpr uint64_t kWritable = 1ull << 1;
+constexpr uint64_t kUserAccessible = 1ull << 2;
 constexpr uint64_t kAccessed = 1ull << 5;
 constexpr uint64_t kDirty = 1ull << 6;
 constexpr uint64_t kNoExecute = 1ull << 63;
@@ -34,7 +35,7 @@ uint64_t buildPageTables(GuestMemory& memory, const std::vector<Region>& regions
 
   // Upper levels allow everything; the leaf entry decides. A and D are preset so that the CPU
   // never writes to the tables, which keeps them out of every snapshot diff.
-  const uint64_t upper = kPresent | kWritable | kAccessed;
+  const uint64_t upper = kPresent | kWritable | kUserAccessible | kAccessed;
   memory.write64(pml4, pdpt | upper);
   for (uint64_t d = 0; d < directories; ++d) memory.write64(pdpt + d * 8, (first_pd + d * kPageSize) | upper);
   for (uint64_t t = 0; t < page_tables; ++t) memory.write64(first_pd + t * 8, (first_pt + t * kPageSize) | upper);
@@ -43,6 +44,7 @@ uint64_t buildPageTables(GuestMemory& memory, const std::vector<Region>& regions
     if (p == 0) continue;
     uint64_t entry = (page * kPageSize) | kPresent | kAccessed | kDirty;
     if (p & kWrite) entry |= kWritable;
+    if (p & kUser) entry |= kUserAccessible;
     if (!(p & kExecute)) entry |= kNoExecute;
     memory.write64(first_pt + page * 8, entry);
   }

@@ -33,25 +33,33 @@ void writeSystemTables(GuestMemory& memory) {
   // never writes to the (read-only) table.
   uint8_t* gdt = memory.at(kGdtAddress, kPageSize, "GDT");
   std::memset(gdt, 0, kPageSize);
-  const uint64_t code = 0x00AF9B000000FFFFull;  // L=1, P=1, DPL=0, type=execute/read/accessed
-  const uint64_t data = 0x00CF93000000FFFFull;  // P=1, DPL=0, type=read/write/accessed
-  std::memcpy(gdt + kCodeSelector, &code, 8);
-  std::memcpy(gdt + kDataSelector, &data, 8);
-  const uint64_t tss_limit = 0x67;
+  const uint64_t kernel_code = 0x00AF9B000000FFFFull;  // L=1, P=1, DPL=0, execute/read/accessed
+  const uint64_t kernel_data = 0x00CF93000000FFFFull;  // P=1, DPL=0, read/write/accessed
+  const uint64_t user_data = 0x00CFF3000000FFFFull;    // P=1, DPL=3, read/write/accessed
+  const uint64_t user_code = 0x00AFFB000000FFFFull;    // L=1, P=1, DPL=3, execute/read/accessed
+  std::memcpy(gdt + kKernelCodeSelector, &kernel_code, 8);
+  std::memcpy(gdt + kKernelDataSelector, &kernel_data, 8);
+  std::memcpy(gdt + (kUserDataSelector & ~3), &user_data, 8);
+  std::memcpy(gdt + (kUserCodeSelector & ~3), &user_code, 8);
+  const uint64_t tss_limit = kTssLimit;
   uint64_t tss_low = (tss_limit & 0xFFFF) | ((kTssAddress & 0xFFFFFF) << 16) | (0x8Bull << 40) |
                      (((tss_limit >> 16) & 0xF) << 48) | (((kTssAddress >> 24) & 0xFF) << 56);
   const uint64_t tss_high = kTssAddress >> 32;
   std::memcpy(gdt + kTssSelector, &tss_low, 8);
   std::memcpy(gdt + kTssSelector + 8, &tss_high, 8);
 
-  // TSS: IST1 for every exception, IST2 for double faults; no I/O permission bitmap.
+  // TSS: RSP0 and IST1 for every exception, IST2 for double faults, and an I/O permission bitmap
+  // that lets ring 3 use ports 0x00-0xff (the host treats every port but the ABI's as an error).
   uint8_t* tss = memory.at(kTssAddress, kPageSize, "TSS");
   std::memset(tss, 0, kPageSize);
   const uint64_t ist1 = kExceptionStackTop, ist2 = kDoubleFaultStackTop;
+  std::memcpy(tss + 4, &ist1, 8);
   std::memcpy(tss + 36, &ist1, 8);
   std::memcpy(tss + 44, &ist2, 8);
-  const uint16_t iomap_base = 104;
+  const uint16_t iomap_base = kIoBitmapOffset;
   std::memcpy(tss + 102, &iomap_base, 2);
+  std::memset(tss + kIoBitmapOffset, 0x00, kIoBitmapBytes);  // 0 = allowed
+  tss[kIoBitmapOffset + kIoBitmapBytes] = 0xFF;             // terminator
 
   uint8_t* stubs = memory.at(kStubsAddress, kPageSize, "exception stubs");
   std::memset(stubs, 0xCC, kPageSize);
@@ -65,10 +73,12 @@ void writeSystemTables(GuestMemory& memory) {
     const uint16_t low = handler & 0xFFFF, mid = (handler >> 16) & 0xFFFF;
     const uint32_t high = uint32_t(handler >> 32);
     std::memcpy(gate + 0, &low, 2);
-    const uint16_t selector = kCodeSelector;
+    const uint16_t selector = kKernelCodeSelector;
     std::memcpy(gate + 2, &selector, 2);
     gate[4] = ist;
-    gate[5] = 0x8E;  // present, DPL 0, 64-bit interrupt gate
+    // Present 64-bit interrupt gates. DPL 3 only for #BP, so that int3 in guest code raises #BP
+    // (and not #GP); every other `int n` from ring 3 is a #GP.
+    gate[5] = vector == 3 ? 0xEE : 0x8E;
     std::memcpy(gate + 6, &mid, 2);
     std::memcpy(gate + 8, &high, 4);
   }
@@ -78,16 +88,16 @@ void initialSpecialRegisters(kvm_sregs& sregs, uint64_t cr3) {
   kvm_segment code{};
   code.base = 0;
   code.limit = 0xFFFFFFFF;
-  code.selector = kCodeSelector;
+  code.selector = kUserCodeSelector;
   code.type = 11;
   code.present = 1;
-  code.dpl = 0;
+  code.dpl = 3;
   code.db = 0;
   code.s = 1;
   code.l = 1;
   code.g = 1;
   kvm_segment data = code;
-  data.selector = kDataSelector;
+  data.selector = kUserDataSelector;
   data.type = 3;
   data.db = 1;
   data.l = 0;
@@ -96,7 +106,7 @@ void initialSpecialRegisters(kvm_sregs& sregs, uint64_t cr3) {
 
   kvm_segment tr{};
   tr.base = kTssAddress;
-  tr.limit = 0x67;
+  tr.limit = kTssLimit;
   tr.selector = kTssSelector;
   tr.type = 11;  // busy 64-bit TSS
   tr.present = 1;

@@ -11,9 +11,19 @@
 
 namespace microvm {
 
-constexpr uint16_t kCodeSelector = 0x08;
-constexpr uint16_t kDataSelector = 0x10;
-constexpr uint16_t kTssSelector = 0x18;
+// Ring 0 belongs to the host's exception stubs; guest code runs in ring 3.
+constexpr uint16_t kKernelCodeSelector = 0x08;
+constexpr uint16_t kKernelDataSelector = 0x10;
+constexpr uint16_t kUserDataSelector = 0x18 | 3;
+constexpr uint16_t kUserCodeSelector = 0x20 | 3;
+constexpr uint16_t kTssSelector = 0x28;
+// RFLAGS for guest code: only the always-set bit 1 (IOPL 0, interrupts off). Ring 3 reaches
+// ports 0x00-0xff through the TSS I/O permission bitmap instead of IOPL, because paravirtualised
+// KVM (PVM) does not keep a guest IOPL but does honour the bitmap.
+constexpr uint64_t kGuestRflags = 0x2;
+constexpr uint64_t kIoBitmapOffset = 104;
+constexpr uint64_t kIoBitmapBytes = 32;  // ports 0x00-0xff
+constexpr uint32_t kTssLimit = kIoBitmapOffset + kIoBitmapBytes;  // includes the 0xff terminator byte
 constexpr uint64_t kStubSize = 16;
 
 // The stack frame an exception stub leaves on its IST stack when it exits to the host.
@@ -29,7 +39,7 @@ struct ExceptionFrame {
 };
 
 void writeSystemTables(GuestMemory& memory);
-// Segment, table and control registers for 64-bit ring 0 with paging rooted at `cr3`.
+// Segment, table and control registers for 64-bit ring 3 guest code with paging rooted at `cr3`.
 void initialSpecialRegisters(kvm_sregs& sregs, uint64_t cr3);
 bool isExceptionStubAddress(uint64_t rip);
 
