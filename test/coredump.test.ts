@@ -371,6 +371,12 @@ function checkAgainstGdb(flags: string[], label: string): void {
   assert.deepEqual(ours.registers.fpu, theirs.registers.fpu);
   assert.equal(theirs.signal, SIGILL);
   assert.equal(readMicroVmNote(readFileSync(live.gcorePath)), undefined, 'a gcore core has no MICROVM note');
+  // The ELF reader reads gdb's core (which, unlike ours, also has section headers) as readelf does.
+  const gcoreElf = ElfFile.fromFile(live.gcorePath);
+  assert.deepEqual(gcoreElf.programHeaders.map((p) => [p.type === C.PT_LOAD ? 'LOAD' : p.type === C.PT_NOTE ? 'NOTE' : '?', p.offset, p.vaddr, p.filesz, p.memsz]),
+    parseSegments(readelf('-lW', live.gcorePath)).map((s) => [s.type, s.offset, s.vaddr, s.filesz, s.memsz]));
+  assert.deepEqual(gcoreElf.segmentNotes().map((n) => [n.name, n.desc.length]),
+    parseNotes(readelf('-nW', live.gcorePath)).flatMap((g) => g.notes.map((n) => [n.owner, n.size])));
   assert.deepEqual(readMicroVmNote(readFileSync(corePath)), { vector: 6, mnemonic: '#UD', rip: `0x${live.input.registers.rip.toString(16)}` });
 }
 

@@ -3,7 +3,7 @@
 // files must fail with an ElfFormatError naming the field and offset.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ElfFile, ElfFormatError, SymbolTable, elfConstants as C, fileTypeName, sectionFlagsString, sectionTypeName,
@@ -309,6 +309,29 @@ test('zlib-compressed debug sections inflate to what objcopy --decompress-debug-
   assert.equal(text.buffer, elf.bytes.buffer);
   assert.equal(elf.sectionData('.no-such-section'), undefined);
   assert.equal(elf.sectionData('.bss')?.length, 0);
+});
+
+test('extended numbering (e_shnum = 0, e_shstrndx = SHN_XINDEX) resolves through section header 0', { skip }, () => {
+  const header = parseFileHeader(readelf('-hW', bins.static));
+  const shoff = Number(header.get('Start of section headers')?.split(' ')[0]);
+  const shnum = Number(header.get('Number of section headers'));
+  const shstrndx = Number(header.get('Section header string table index'));
+  const path = join(scratch.dir, 'extended');
+  writeFileSync(path, patched(bins.static, (_, v) => {
+    v.setUint16(60, 0, true); // e_shnum: see section 0's sh_size
+    v.setUint16(62, C.SHN_XINDEX, true); // e_shstrndx: see section 0's sh_link
+    v.setBigUint64(shoff + 32, BigInt(shnum), true);
+    v.setUint32(shoff + 40, shstrndx, true);
+  }));
+  const elf = ElfFile.fromFile(path);
+  assert.equal(elf.header.shnum, shnum);
+  assert.equal(elf.header.shstrndx, shstrndx);
+  // readelf resolves the escape the same way; everything but section 0 must still match.
+  const expected = parseSections(readelf('-SW', path));
+  assert.equal(expected.length, shnum);
+  assert.deepEqual(elf.sections.slice(1).map((s) => s.name), expected.slice(1).map((r) => r.name));
+  assert.equal(elf.sections[0].size, BigInt(shnum));
+  assert.equal(elf.sections[0].link, shstrndx);
 });
 
 // --- malformed files --------------------------------------------------------------------------
