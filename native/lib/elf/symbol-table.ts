@@ -59,15 +59,17 @@ export class SymbolTable {
       this.entries.push({ start, symbol, end: start + symbol.size });
     }
     this.entries.sort(compareEntries);
-    // A symbol without a size (hand-written assembly) claims the bytes up to the next function.
-    for (let i = 0; i < this.entries.length; i++) {
-      const entry = this.entries[i];
-      if (entry.symbol.size !== 0n) continue;
-      // ...unless a sized symbol starts at the same address: that one describes the function.
-      let j = i + 1;
-      while (j < this.entries.length && this.entries[j].start === entry.start) j++;
-      const sizedAlias = this.entries.some((e) => e.start === entry.start && e.symbol.size !== 0n);
-      entry.end = sizedAlias ? entry.start : j < this.entries.length ? this.entries[j].start : entry.start + 1n;
+    // A symbol without a size (hand-written assembly) claims the bytes up to the next function,
+    // unless a sized symbol starts at the same address: that one describes the function.
+    for (let first = 0; first < this.entries.length; ) {
+      const start = this.entries[first].start;
+      let next = first;
+      while (next < this.entries.length && this.entries[next].start === start) next++;
+      const group = this.entries.slice(first, next);
+      const sized = group.some((e) => e.symbol.size !== 0n);
+      const end = sized ? start : next < this.entries.length ? this.entries[next].start : start + 1n;
+      for (const entry of group) if (entry.symbol.size === 0n) entry.end = end;
+      first = next;
     }
     this.maxSize = this.entries.reduce((max, e) => (e.end - e.start > max ? e.end - e.start : max), 0n);
   }
