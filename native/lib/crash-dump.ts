@@ -34,6 +34,8 @@ export function writeCrashDump(
     registers: fault.registers,
     signal: signalForVector(fault.vector),
     regions,
+    fault: { vector: fault.vector, errorCode: fault.errorCode, address: fault.faultAddress },
+    commandLine: `${guestName} ${functionPart}`,
     details: {
       abiVersion: 1,
       call: what,
