@@ -1,6 +1,6 @@
 // Writes the ELF core file for a faulted call (format: docs/crash-dump.md).
 import * as path from 'node:path';
-import { signalForVector, writeCoreFile } from './coredump';
+import { faultNoteDetails, signalForVector, writeCoreFile } from './coredump';
 import type { GuestFault, HostCallRecord, MemoryRegion } from './types';
 
 export interface DumpSource {
@@ -11,11 +11,6 @@ export interface DumpSource {
 }
 
 let sequence = 0;
-
-// Host-call arguments may be bytes; the note is JSON, so those become hex strings.
-function jsonValue(value: unknown): unknown {
-  return value instanceof Uint8Array ? `hex:${Buffer.from(value).toString('hex')}` : value;
-}
 
 /** Returns the path of the core file written into `directory`. */
 export function writeCrashDump(
@@ -36,23 +31,7 @@ export function writeCrashDump(
     regions,
     fault: { vector: fault.vector, errorCode: fault.errorCode, address: fault.faultAddress },
     commandLine: `${guestName} ${functionPart}`,
-    details: {
-      abiVersion: 1,
-      call: what,
-      vector: fault.vector,
-      mnemonic: fault.mnemonic,
-      exception: fault.exceptionName,
-      errorCode: fault.errorCode,
-      faultAddress: fault.faultAddress,
-      access: fault.access,
-      rip: fault.rip,
-      function: fault.functionName,
-      description: fault.description,
-      stackOverflow: fault.stackOverflow,
-      nullDereference: fault.nullDereference,
-      backtrace: fault.backtrace,
-      hostCalls: hostCalls.map((call) => ({ ...call, args: call.args.map(jsonValue), result: jsonValue(call.result) })),
-    },
+    details: faultNoteDetails(fault, { call: what, hostCalls, abiVersion: 1 }),
   });
   return file;
 }

@@ -40,6 +40,24 @@ export function hex(value: bigint | number): string {
   return `0x${value.toString(16)}`;
 }
 
+// Instructions ring 3 may not execute: a #GP at one of them is named, since "general protection
+// fault" alone does not tell a guest author that `hlt` or `cli` is the problem.
+function privilegedInstruction(bytes: Uint8Array | undefined): string | undefined {
+  if (!bytes || bytes.length === 0) return undefined;
+  let i = 0;
+  while (i < bytes.length - 1 && (bytes[i] === 0x66 || bytes[i] === 0xf2 || bytes[i] === 0xf3 || (bytes[i] >= 0x40 && bytes[i] <= 0x4f))) i++;
+  const op = bytes[i];
+  const next = bytes[i + 1];
+  const single: Record<number, string> = { 0xf4: 'hlt', 0xfa: 'cli', 0xfb: 'sti', 0xcf: 'iretq', 0xe4: 'in', 0xe5: 'in', 0xec: 'in', 0xed: 'in', 0xe6: 'out', 0xe7: 'out', 0xee: 'out', 0xef: 'out', 0x6c: 'ins', 0x6d: 'ins', 0x6e: 'outs', 0x6f: 'outs' };
+  if (op in single) return single[op];
+  if (op !== 0x0f || next === undefined) return undefined;
+  const modrmReg = ((bytes[i + 2] ?? 0) >> 3) & 7;
+  if (next === 0x01) return ['sgdt', 'sidt', 'lgdt', 'lidt', 'smsw', undefined, 'lmsw', 'invlpg'][modrmReg];
+  if (next === 0x00) return ['sldt', 'str', 'lldt', 'ltr', 'verr', 'verw', undefined, undefined][modrmReg];
+  const twoByte: Record<number, string> = { 0x20: 'mov from a control register', 0x22: 'mov to a control register', 0x21: 'mov from a debug register', 0x23: 'mov to a debug register', 0x30: 'wrmsr', 0x32: 'rdmsr', 0x06: 'clts', 0x08: 'invd', 0x09: 'wbinvd', 0x07: 'sysret', 0x05: 'syscall', 0x35: 'sysexit', 0x34: 'sysenter', 0x33: 'rdpmc' };
+  return twoByte[next];
+}
+
 export interface FaultContext {
   layout: NativeLayout;
   /** Reads guest memory; returns undefined where unmapped. */
@@ -100,6 +118,9 @@ export function describeFault(vector: number, errorCode: number, cr2: bigint, re
       : errorCode & 0x1 ? (access === 'write' ? 'the page is read-only' : 'protection violation')
       : 'the page is not mapped';
     description = `page fault: ${accessWords} of address ${hex(cr2)} (${reason}) ${where}`;
+  } else if (vector === 13 && privilegedInstruction(context.read(rip, 16) ?? context.read(rip, 1))) {
+    const instruction = privilegedInstruction(context.read(rip, 16) ?? context.read(rip, 1));
+    description = `general protection fault: ${instruction} is a privileged instruction (guest code runs in ring 3) ${where}`;
   } else if (vector === 8) {
     description = `double fault: the CPU faulted while delivering an exception (RSP ${hex(registers.rsp)}) ${where}`;
   } else {

@@ -211,6 +211,7 @@ export function decodeResult(record: OutputRecord, signature: FunctionSignature)
   const magic = record.u32(0, 'magic');
   if (magic !== MAGIC.result) record.fail(`magic is ${hex(magic)}, expected ${hex(MAGIC.result)} ("MVR1")`);
   const status = record.u32(4, 'status');
+  if (status > 2) record.fail(`status ${status} is not 0 (ok), 1 (unknown function) or 2 (bad arguments)`);
   if (status !== 0) {
     const { value } = record.slot(RESULT_HEADER_SIZE, 'error message', 'string');
     return { ok: false, status, message: value as string };

@@ -423,6 +423,13 @@ RunOutcome Machine::decodeException() {
   outcome.regs.rip = outcome.frame.rip;
   outcome.regs.rsp = outcome.frame.rsp;
   outcome.regs.rflags = outcome.frame.rflags;
+  if ((outcome.frame.cs & 3) == 3) {
+    // The fault happened in guest code: show its ring-3 segments, not the stub's.
+    kvm_sregs user = outcome.sregs;
+    initialSpecialRegisters(user, outcome.sregs.cr3);
+    outcome.sregs.cs = user.cs;
+    outcome.sregs.ss = user.ss;
+  }
   return outcome;
 }
 
