@@ -6,7 +6,7 @@ import { inspectGuest, Sandbox } from '../native/lib';
 import { isMicroVmError } from '../native/lib/errors';
 import type { FunctionSignature, GuestValue } from '../native/lib/types';
 import { convertArguments, splitArguments } from '../bin/cli/convert';
-import { describeFault, formatError, formatSignature, formatValue } from '../bin/cli/format';
+import { describeFault, formatDuration, formatError, formatSignature, formatValue } from '../bin/cli/format';
 
 export function activate(context: vscode.ExtensionContext): void {
   const channel = vscode.window.createOutputChannel('Micro-VM');
@@ -89,7 +89,7 @@ async function callInSandbox(channel: vscode.OutputChannel, elf: vscode.Uri, fn:
     });
     const result = await sandbox.call(fn.name, ...args);
     if (result.output !== '' && !result.output.endsWith('\n')) channel.appendLine('');
-    channel.appendLine(`=> ${formatValue(result.value, fn.returnType)} (${result.durationUs} µs)`);
+    channel.appendLine(`=> ${formatValue(result.value, fn.returnType)} (${formatDuration(result.durationUs)})`);
   } catch (err) {
     channel.appendLine(`✖ ${formatError(err)}`);
     if (isMicroVmError(err) && err.fault) for (const line of describeFault(err.fault)) channel.appendLine(`  ${line}`);

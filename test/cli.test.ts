@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseArgs, UsageError, type CommandSpec } from '../bin/cli/args';
 import { ArgumentError, convertArgument, convertArguments, splitArguments } from '../bin/cli/convert';
-import { errorToJson, formatError, formatF32, formatSignature, formatValue, resultToJson, toJsonValue } from '../bin/cli/format';
+import { errorToJson, formatDuration, formatError, formatF32, formatSignature, formatValue, resultToJson, toJsonValue } from '../bin/cli/format';
 import { computeArguments, pickComputeFunction } from '../bin/cli/commands/demo';
 import { parsePositiveInteger, parseSize } from '../bin/cli/options';
 import { MicroVmError } from '../native/lib/errors';
@@ -170,6 +170,9 @@ describe('format', () => {
     assert.equal(formatValue(Math.fround(0.1), 'f32'), '0.1');
     assert.equal(formatF32(Math.fround(1 / 3)), '0.33333334');
     assert.equal(formatValue(true, 'bool'), 'true');
+    assert.equal(formatDuration(823.178), '823 µs');
+    assert.equal(formatDuration(3609.044), '3.61 ms');
+    assert.equal(formatDuration(2_500_000), '2.50 s');
   });
 
   test('JSON keeps 64-bit integers and bytes exact', () => {

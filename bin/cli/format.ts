@@ -25,6 +25,13 @@ export function formatF32(value: number): string {
   return String(value);
 }
 
+/** `850 µs`, `3.61 ms`, `1.20 s`: durations the way the demo and the extension show them. */
+export function formatDuration(us: number): string {
+  if (us < 1000) return `${Math.round(us)} µs`;
+  if (us < 1_000_000) return `${(us / 1000).toPrecision(3)} ms`;
+  return `${(us / 1_000_000).toFixed(2)} s`;
+}
+
 /** A value as a person reads it: strings quoted, bytes as hex, void as `(void)`. */
 export function formatValue(value: GuestValue, type?: ValueType): string {
   if (value === undefined || type === 'void') return '(void)';

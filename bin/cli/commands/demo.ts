@@ -7,7 +7,7 @@ import type { FunctionSignature, GuestValue } from '../../../native/lib/types';
 import { buildGuest, newGuestProject } from '../../../guest-templates/toolchain';
 import type { ParsedArgs } from '../args';
 import type { Command } from '../command';
-import { describeFault, formatError, formatSignature, formatValue } from '../format';
+import { describeFault, formatDuration, formatError, formatSignature, formatValue } from '../format';
 import { EXIT_FAILURE, EXIT_OK, type Io } from '../io';
 import { packageInfo } from '../package-root';
 
@@ -36,21 +36,23 @@ export const demoCommand: Command = {
     const crashDumpDir = path.join(cache, 'crashes');
     fs.rmSync(crashDumpDir, { recursive: true, force: true });
     fs.mkdirSync(crashDumpDir, { recursive: true });
+    const started = performance.now();
     const sandbox = Sandbox.create(elfPath, { crashDumpDir, onPrint: guestPrinter(io) });
+    const createUs = (performance.now() - started) * 1000;
     try {
-      say(`2. Created a sandbox: the guest was loaded, initialised and snapshotted. It exports:`);
+      say(`2. Created a sandbox in ${formatDuration(createUs)}: the guest was loaded, initialised and snapshotted. It exports:`);
       for (const f of sandbox.functions) say(`     ${formatSignature(f)}`);
 
       say(`3. Calling PrintOutput(${JSON.stringify(HELLO)}); the guest prints through HostPrint:`);
       const hello = await sandbox.call('PrintOutput', HELLO);
-      say(`   => ${formatValue(hello.value, 'i32')} (bytes printed), ${hello.durationUs} µs`);
+      say(`   => ${formatValue(hello.value, 'i32')} (bytes printed), ${formatDuration(hello.durationUs)}`);
 
       const compute = pickComputeFunction(sandbox.functions);
       if (compute) {
         const args = computeArguments(compute);
         say(`4. Calling ${compute.name}(${args.map((a) => formatValue(a)).join(', ')}) — pure computation inside the VM:`);
         const result = await sandbox.call(compute.name, ...args);
-        say(`   => ${formatValue(result.value, compute.returnType)}, ${result.durationUs} µs`);
+        say(`   => ${formatValue(result.value, compute.returnType)}, ${formatDuration(result.durationUs)}`);
       } else {
         say('4. (the guest has no integer compute function to call)');
       }
@@ -62,14 +64,14 @@ export const demoCommand: Command = {
         return EXIT_FAILURE;
       } catch (err) {
         if (!isMicroVmError(err) || err.code !== 'GUEST_FAULT' || !err.fault) throw err;
-        say(`   the host caught a structured fault: ${err.message}`);
+        say(`   the call failed with a structured fault: ${err.fault.description}`);
         for (const line of describeFault(err.fault)) say(`     ${line}`);
-        if (err.crashDumpPath) say(`   crash dump: ${err.crashDumpPath}\n   (inspect it: gdb ${elfPath} ${err.crashDumpPath})`);
+        if (err.crashDumpPath) say(`   crash dump: ${err.crashDumpPath}\n   inspect it with: gdb ${elfPath} ${err.crashDumpPath}`);
       }
 
       say('6. The sandbox was restored from its snapshot, so it keeps working:');
       const again = await sandbox.call('PrintOutput', 'Still here after the fault.\n');
-      say(`   => ${formatValue(again.value, 'i32')}, ${again.durationUs} µs`);
+      say(`   => ${formatValue(again.value, 'i32')}, ${formatDuration(again.durationUs)}`);
     } catch (err) {
       io.err(`microvm demo: ${formatError(err)}\n`);
       return EXIT_FAILURE;
