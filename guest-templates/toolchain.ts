@@ -72,7 +72,20 @@ const BASE_CFLAGS: readonly string[] = [
   '-Wextra',
 ];
 
-const RUNTIME_SOURCES: readonly string[] = ['runtime/entry.S', 'runtime/runtime.c', 'runtime/print.c', 'runtime/heap.c', 'runtime/string.c'];
+/**
+ * The SDK runtime and the extra flags each file needs. Everything except float.c is built with
+ * -mgeneral-regs-only so that the runtime never touches x87/SSE state on its own: a call that
+ * involves no floating point then never uses the vector unit (float.c holds %f formatting and the
+ * variadic entry points, whose prologues must be able to save XMM argument registers).
+ */
+const RUNTIME_SOURCES: ReadonlyArray<{ file: string; flags: readonly string[] }> = [
+  { file: 'runtime/entry.S', flags: [] },
+  { file: 'runtime/runtime.c', flags: ['-mgeneral-regs-only'] },
+  { file: 'runtime/print.c', flags: ['-mgeneral-regs-only'] },
+  { file: 'runtime/heap.c', flags: ['-mgeneral-regs-only'] },
+  { file: 'runtime/string.c', flags: ['-mgeneral-regs-only'] },
+  { file: 'runtime/float.c', flags: [] },
+];
 
 // ---------------------------------------------------------------------------------------------
 // Locating the repository
@@ -243,11 +256,11 @@ function compileAndLink(sources: string[], sdk: string, outFile: string, objDir:
     run(cc, [...cflags, '-c', src, '-o', obj], commands, warnings);
     objects.push(obj);
   }
-  for (const rel of RUNTIME_SOURCES) {
-    const src = path.join(sdk, rel);
-    if (!fs.existsSync(src)) throw new Error(`the C SDK in ${sdk} is incomplete: ${rel} is missing`);
+  for (const { file, flags } of RUNTIME_SOURCES) {
+    const src = path.join(sdk, file);
+    if (!fs.existsSync(src)) throw new Error(`the C SDK in ${sdk} is incomplete: ${file} is missing`);
     const obj = objectFor(src, 'microvm-');
-    run(cc, [...cflags, '-c', src, '-o', obj], commands, warnings);
+    run(cc, [...cflags, ...flags, '-c', src, '-o', obj], commands, warnings);
     objects.push(obj);
   }
 

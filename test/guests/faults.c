@@ -94,6 +94,11 @@ struct __attribute__((packed)) idt_pointer {
 static uint8_t private_idt[256 * 16] __attribute__((aligned(16)));
 
 int32_t DoubleFault(void) {
+  uint16_t cs;
+  __asm__ volatile("movw %%cs, %0" : "=r"(cs));
+  if ((cs & 3u) != 0) /* sidt works in ring 3, but the IDT page and lidt do not */
+    mv_abortf(MV_ABORT_CODE_RUNTIME, "DoubleFault needs ring 0 to load a private IDT, but the guest runs in ring %u", cs & 3u);
+
   struct idt_pointer idtr;
   __asm__ volatile("sidt %0" : "=m"(idtr));
   const uint8_t *host_idt = (const uint8_t *)(uintptr_t)idtr.base;
@@ -200,11 +205,16 @@ __attribute__((noinline)) int32_t Level2(int32_t depth, struct point where) {
 
 __attribute__((noinline)) int32_t Level1(int32_t depth) {
   struct point origin = {3, 4};
-  double ratio = 0.75;
+  uint64_t mask = 0xFF00FF00FF00FF00ull;
   const char *name = "level one";
   int32_t r = Level2(depth + 1, origin);
-  return r + (int32_t)(ratio * 4) + (int32_t)strlen(name);
+  return r + (int32_t)(mask & 1u) + (int32_t)strlen(name);
 }
 
-int32_t Nested3(void) { return Level1(1); }
+static volatile int32_t nested_bias; /* keeps Level1(1) from becoming a tail call at -O2 */
+
+int32_t Nested3(void) {
+  int32_t r = Level1(1);
+  return r + nested_bias;
+}
 MV_GUEST_FUNCTION(Nested3, i32);

@@ -209,7 +209,7 @@ int32_t ReturnTagMismatch(void) {
   r->status = MV_STATUS_OK;
   r->total_size = sizeof *r;
   r->result.tag = MV_F64; /* the function table says i32 */
-  r->result.as.f64 = 1.5;
+  r->result.as.u64 = 0x3FF8000000000000ull; /* 1.5 */
   send_return("an f64 result from a function declared to return i32");
 }
 MV_GUEST_FUNCTION(ReturnTagMismatch, i32);

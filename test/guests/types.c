@@ -185,8 +185,12 @@ MV_GUEST_FUNCTION(ReturnBigBytes, bytes, u32);
  */
 uint64_t Heap(uint32_t n) {
   enum { SLOTS = 16 };
-  uint8_t *slot[SLOTS] = {0};
-  uint32_t slot_id[SLOTS] = {0};
+  uint8_t *slot[SLOTS];
+  uint32_t slot_id[SLOTS];
+  for (int k = 0; k < SLOTS; k++) { /* a loop, not `= {0}`: keep integer code free of SSE stores */
+    slot[k] = NULL;
+    slot_id[k] = 0;
+  }
   uint64_t checksum = 0;
   const size_t largest_before = mv_heap_largest_free();
 

@@ -345,7 +345,12 @@ _Static_assert(sizeof(mv_abort_record) == 16, "mv_abort_record must be 16 bytes"
 #define MV__GF_23(fn, ...) MV__GF_TOO_MANY(fn, __VA_ARGS__)
 #define MV__GF_24(fn, ...) MV__GF_TOO_MANY(fn, __VA_ARGS__)
 
+/* gcc reorders top-level variables above -O0; no_reorder keeps the table in source order. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define MV__GF_ENTRY_ATTRS __attribute__((used, no_reorder, section(".microvm.functions"), aligned(8)))
+#else
 #define MV__GF_ENTRY_ATTRS __attribute__((used, section(".microvm.functions"), aligned(8)))
+#endif
 
 #define MV__GF_COMMON(fn, r)                                                                              \
   _Static_assert(sizeof(#fn) - 1 <= MV_MAX_NAME_LENGTH,                                                   \
@@ -401,49 +406,40 @@ _Static_assert(sizeof(mv_abort_record) == 16, "mv_abort_record must be 16 bytes"
  */
 void mv_host_call(const char *name, mv_type ret, const mv_value *args, uint32_t nargs, mv_value *result);
 
-/* Argument constructors for mv_host_call. */
-static inline mv_value mv_val_i32(int32_t v) {
-  mv_value x = {MV_I32, {0, 0, 0}, 0, {0}};
-  x.as.i64 = v;
+/* Argument constructors for mv_host_call. (Written field by field: an aggregate initialiser may
+ * compile to SSE stores, and integer-only code should not need the vector unit.) */
+static inline mv_value mv__val(mv_type tag, uint32_t len, uint64_t bits) {
+  mv_value x;
+  x.tag = (uint8_t)tag;
+  x.reserved[0] = x.reserved[1] = x.reserved[2] = 0;
+  x.len = len;
+  x.as.u64 = bits;
   return x;
 }
-static inline mv_value mv_val_u32(uint32_t v) {
-  mv_value x = {MV_U32, {0, 0, 0}, 0, {0}};
-  x.as.u64 = v;
-  return x;
-}
-static inline mv_value mv_val_i64(int64_t v) {
-  mv_value x = {MV_I64, {0, 0, 0}, 0, {0}};
-  x.as.i64 = v;
-  return x;
-}
-static inline mv_value mv_val_u64(uint64_t v) {
-  mv_value x = {MV_U64, {0, 0, 0}, 0, {0}};
-  x.as.u64 = v;
-  return x;
-}
+static inline mv_value mv_val_i32(int32_t v) { return mv__val(MV_I32, 0, (uint64_t)(int64_t)v); }
+static inline mv_value mv_val_u32(uint32_t v) { return mv__val(MV_U32, 0, v); }
+static inline mv_value mv_val_i64(int64_t v) { return mv__val(MV_I64, 0, (uint64_t)v); }
+static inline mv_value mv_val_u64(uint64_t v) { return mv__val(MV_U64, 0, v); }
+static inline mv_value mv_val_bool(bool v) { return mv__val(MV_BOOL, 0, v ? 1u : 0u); }
 static inline mv_value mv_val_f32(float v) {
-  mv_value x = {MV_F32, {0, 0, 0}, 0, {0}};
-  x.as.f32 = v; /* upper 32 bits stay zero */
-  return x;
+  union {
+    float f;
+    uint32_t u;
+  } bits = {v};
+  return mv__val(MV_F32, 0, bits.u); /* IEEE bits in the low 32 bits, upper 32 bits zero */
 }
 static inline mv_value mv_val_f64(double v) {
-  mv_value x = {MV_F64, {0, 0, 0}, 0, {0}};
-  x.as.f64 = v;
-  return x;
+  union {
+    double d;
+    uint64_t u;
+  } bits = {v};
+  return mv__val(MV_F64, 0, bits.u);
 }
-static inline mv_value mv_val_bool(bool v) {
-  mv_value x = {MV_BOOL, {0, 0, 0}, 0, {0}};
-  x.as.u64 = v ? 1u : 0u;
-  return x;
-}
-/* `s` must be NUL-terminated UTF-8 and shorter than 4 GiB. */
+/* `s` must be NUL-terminated UTF-8 shorter than 4 GiB; mv_host_call sends strlen(s) bytes. */
 mv_value mv_val_string(const char *s);
 /* `len` must be below 4 GiB. */
 static inline mv_value mv_val_bytes(const void *data, uint64_t len) {
-  mv_value x = {MV_BYTES, {0, 0, 0}, (uint32_t)len, {0}};
-  x.as.data = (const uint8_t *)data;
-  return x;
+  return mv__val(MV_BYTES, (uint32_t)len, (uint64_t)(uintptr_t)data);
 }
 
 /* The built-in host function: appends `s` to the call's output; returns its length in bytes. */

@@ -17,8 +17,8 @@ _start:
         xorl    %ebp, %ebp
         andq    $-16, %rsp
         cld
-        fninit                          /* x87 control word 0x37F */
-        ldmxcsr mv__default_mxcsr(%rip) /* MXCSR 0x1F80: all exceptions masked, round to nearest */
+        /* No FPU/SSE set-up: the host starts the vCPU with FCW 0x37F and MXCSR 0x1F80, and the
+         * runtime never touches x87/SSE state unless a guest function takes or returns floats. */
         call    mv__runtime_init        /* RDI = PEB, still as the host passed it */
         movb    $0, %al
         outb    %al, $0xE1              /* ready: the host snapshots the VM here */
@@ -43,11 +43,15 @@ mv_dispatch_entry:
         .size   mv_dispatch_entry, . - mv_dispatch_entry
 
 /*
- * void mv_invoke(void (*fn)(void), const uint64_t gpr[6], const uint64_t xmm[8], uint64_t out[4])
+ * void mv_invoke(void (*fn)(void), const uint64_t gpr[6], const uint64_t xmm[8], uint64_t out[4],
+ *                uint32_t flags)
  *
- * Loads RDI RSI RDX RCX R8 R9 from gpr[0..5] and XMM0-XMM7 from xmm[0..7] (64 bits each; the
- * upper half of each XMM register is zeroed, an f32 sits in the low 32 bits), calls fn with a
- * 16-byte aligned stack, then stores out[0] = RAX, out[1] = RDX, out[2..3] = XMM0 (all 128 bits).
+ * Loads RDI RSI RDX RCX R8 R9 from gpr[0..5], calls fn with a 16-byte aligned stack, then stores
+ * out[0] = RAX and out[1] = RDX. SSE is touched only when asked, so that calls without floating
+ * point never use the vector unit:
+ *   flags & 1  load XMM0-XMM7 from xmm[0..7] first (each 64 bits, via a 16-byte staging area
+ *              whose upper half is zero; an f32 sits in the low 32 bits)
+ *   flags & 2  store XMM0 (all 128 bits) into out[2..3] afterwards
  */
         .text
         .globl  mv_invoke
@@ -61,18 +65,24 @@ mv_invoke:
         .cfi_def_cfa_register rbp
         pushq   %rbx
         .cfi_offset rbx, -24
-        subq    $8, %rsp                /* entry RSP was 8 mod 16; two pushes + 8 make it 0 */
-        movq    %rcx, %rbx              /* out survives the call in a callee-saved register */
+        pushq   %r12
+        .cfi_offset r12, -32
+        subq    $16, %rsp               /* 16-byte staging slot; RSP is 0 mod 16 again */
+        movq    %rcx, %rbx              /* out and flags survive the call in callee-saved registers */
+        movl    %r8d, %r12d
         movq    %rdi, %r11              /* fn */
         movq    %rsi, %r10              /* gpr */
-        movq    0(%rdx), %xmm0
-        movq    8(%rdx), %xmm1
-        movq    16(%rdx), %xmm2
-        movq    24(%rdx), %xmm3
-        movq    32(%rdx), %xmm4
-        movq    40(%rdx), %xmm5
-        movq    48(%rdx), %xmm6
-        movq    56(%rdx), %xmm7
+        testl   $1, %r12d
+        jz      1f
+        movq    $0, 8(%rsp)             /* upper half of every staged XMM value */
+        /* movdqa through the stack rather than movq/movsd: full-width SSE moves are the most
+         * widely supported form (some instruction emulators handle nothing else). */
+        .irp    reg, 0, 1, 2, 3, 4, 5, 6, 7
+        movq    \reg*8(%rdx), %rax
+        movq    %rax, (%rsp)
+        movdqa  (%rsp), %xmm\reg
+        .endr
+1:
         movq    0(%r10), %rdi
         movq    8(%r10), %rsi
         movq    16(%r10), %rdx
@@ -83,17 +93,16 @@ mv_invoke:
         call    *%r11
         movq    %rax, 0(%rbx)
         movq    %rdx, 8(%rbx)
+        testl   $2, %r12d
+        jz      2f
         movdqu  %xmm0, 16(%rbx)
+2:
+        movq    -16(%rbp), %r12
         movq    -8(%rbp), %rbx
         leave
         .cfi_def_cfa rsp, 8
         ret
         .cfi_endproc
         .size   mv_invoke, . - mv_invoke
-
-        .section .rodata
-        .balign 4
-mv__default_mxcsr:
-        .long   0x1F80
 
         .section .note.GNU-stack, "", @progbits

@@ -8,7 +8,7 @@
  *   link  free block: the next free block (higher address) or NULL;
  *         allocated block: MV__HEAP_USED, which free() checks to catch bad and double frees
  */
-#include "microvm.h"
+#include "internal.h"
 
 typedef struct mv__block {
   uint64_t size;
@@ -23,8 +23,6 @@ _Static_assert(sizeof(mv__block) == 16, "heap header must be 16 bytes");
 
 static mv__block *mv__free_list;
 static uint64_t mv__heap_lo, mv__heap_hi;
-
-void mv__heap_init(uint64_t address, uint64_t size);
 
 void mv__heap_init(uint64_t address, uint64_t size) {
   uint64_t lo = (address + 15u) & ~(uint64_t)15u;

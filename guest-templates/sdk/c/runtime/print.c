@@ -1,21 +1,15 @@
 /*
- * A small printf-style formatter for freestanding guests: mv_printf / mv_vprintf print through
- * HostPrint, mv_snprintf / mv_vsnprintf format into memory.
+ * A small printf-style formatter for freestanding guests: mv_vprintf prints through HostPrint,
+ * mv_vsnprintf formats into memory. The variadic entry points (mv_printf, mv_snprintf,
+ * mv_abortf) and %f live in float.c, which may use SSE; this file is built with
+ * -mgeneral-regs-only.
  *
  * Conversions: d i u x X o p s c f F %. Flags: - 0 + space #. Width and precision, either of
  * which may be '*'. Length modifiers: hh h l ll z j t (L is accepted and ignored for f).
  */
-#include "microvm.h"
+#include "internal.h"
 
 #define MV__PRINT_CHUNK 512
-
-typedef struct mv__sink {
-  char *buf;
-  size_t cap;    /* snprintf: the caller's size; printing: MV__PRINT_CHUNK */
-  size_t len;    /* bytes held in buf */
-  size_t total;  /* bytes produced so far */
-  bool printing; /* flush through HostPrint instead of truncating */
-} mv__sink;
 
 /* Length of the UTF-8 sequence a lead byte starts (1 for ASCII and for invalid bytes). */
 static size_t mv__utf8_seq_len(uint8_t b) {
@@ -69,15 +63,9 @@ static void mv__pad(mv__sink *s, char c, int n) {
   for (int i = 0; i < n; i++) mv__put(s, c);
 }
 
-typedef struct mv__spec {
-  bool left, zero, plus, space, alt;
-  int width;     /* 0 when absent */
-  int precision; /* -1 when absent */
-} mv__spec;
-
 /* Emits prefix (sign, 0x) + body with the padding rules of printf. `zeros` is the number of
  * extra leading zeros the precision asks for (integers only). */
-static void mv__emit(mv__sink *s, const mv__spec *sp, const char *prefix, size_t prefix_len, int zeros, const char *body, size_t body_len) {
+void mv__emit(mv__sink *s, const mv__spec *sp, const char *prefix, size_t prefix_len, int zeros, const char *body, size_t body_len) {
   int content = (int)(prefix_len + body_len) + zeros;
   int padding = sp->width > content ? sp->width - content : 0;
   if (sp->left) {
@@ -125,77 +113,7 @@ static void mv__format_uint(mv__sink *s, mv__spec sp, uint64_t v, bool negative,
   mv__emit(s, &sp, prefix, plen, zeros, tmp + sizeof tmp - n, n);
 }
 
-static void mv__format_double(mv__sink *s, mv__spec sp, double v) {
-  union {
-    double d;
-    uint64_t u;
-  } bits = {v};
-  const bool negative = (bits.u >> 63) != 0;
-  const uint64_t exponent = (bits.u >> 52) & 0x7FFu;
-  const uint64_t mantissa = bits.u & 0xFFFFFFFFFFFFFull;
-  char prefix[1];
-  size_t plen = 0;
-  if (negative) prefix[plen++] = '-';
-  else if (sp.plus) prefix[plen++] = '+';
-  else if (sp.space) prefix[plen++] = ' ';
-
-  if (exponent == 0x7FFu) { /* inf / nan: never zero-padded */
-    sp.zero = false;
-    mv__emit(s, &sp, prefix, mantissa ? 0 : plen, 0, mantissa ? "nan" : "inf", 3);
-    return;
-  }
-
-  int precision = sp.precision < 0 ? 6 : sp.precision;
-  if (precision > 40) precision = 40;
-  double x = negative ? -v : v;
-  double rounding = 0.5;
-  for (int i = 0; i < precision; i++) rounding /= 10.0;
-  x += rounding;
-
-  char body[360];
-  size_t n = 0;
-  double frac;
-  if (x < 18446744073709551615.0) {
-    uint64_t ip = (uint64_t)x;
-    frac = x - (double)ip;
-    char tmp[24];
-    size_t k = 0;
-    do {
-      tmp[k++] = (char)('0' + ip % 10);
-      ip /= 10;
-    } while (ip != 0);
-    while (k > 0) body[n++] = tmp[--k];
-  } else {
-    /* Beyond 2^64: peel decimal digits off with floating-point division (approximate). */
-    double p = 1.0;
-    int digits = 1;
-    while (p * 10.0 <= x && digits < 309) {
-      p *= 10.0;
-      digits++;
-    }
-    for (int i = 0; i < digits; i++) {
-      int d = (int)(x / p);
-      if (d < 0) d = 0;
-      if (d > 9) d = 9;
-      body[n++] = (char)('0' + d);
-      x -= d * p;
-      if (x < 0) x = 0;
-      p /= 10.0;
-    }
-    frac = 0.0;
-  }
-  if (precision > 0 || sp.alt) body[n++] = '.';
-  for (int i = 0; i < precision; i++) {
-    frac *= 10.0;
-    int d = (int)frac;
-    if (d > 9) d = 9;
-    body[n++] = (char)('0' + d);
-    frac -= d;
-  }
-  mv__emit(s, &sp, prefix, plen, 0, body, n);
-}
-
-static void mv__format(mv__sink *s, const char *fmt, va_list ap) {
+static void mv__format(mv__sink *s, const char *fmt, va_list *ap) {
   for (const char *p = fmt; *p != '\0'; p++) {
     if (*p != '%') {
       mv__put(s, *p);
@@ -212,7 +130,7 @@ static void mv__format(mv__sink *s, const char *fmt, va_list ap) {
       else break;
     }
     if (*p == '*') {
-      int w = va_arg(ap, int);
+      int w = va_arg(*ap, int);
       if (w < 0) {
         sp.left = true;
         w = -w;
@@ -225,7 +143,7 @@ static void mv__format(mv__sink *s, const char *fmt, va_list ap) {
     if (*p == '.') {
       p++;
       if (*p == '*') {
-        int pr = va_arg(ap, int);
+        int pr = va_arg(*ap, int);
         sp.precision = pr < 0 ? -1 : pr;
         p++;
       } else {
@@ -267,14 +185,14 @@ static void mv__format(mv__sink *s, const char *fmt, va_list ap) {
       case 'i': {
         int64_t v;
         switch (length) {
-          case -1: v = (signed char)va_arg(ap, int); break;
-          case -2: v = (short)va_arg(ap, int); break;
-          case 1: v = va_arg(ap, long); break;
-          case 2: v = va_arg(ap, long long); break;
-          case 3: v = (int64_t)va_arg(ap, size_t); break;
-          case 4: v = va_arg(ap, int64_t); break;
-          case 5: v = va_arg(ap, ptrdiff_t); break;
-          default: v = va_arg(ap, int); break;
+          case -1: v = (signed char)va_arg(*ap, int); break;
+          case -2: v = (short)va_arg(*ap, int); break;
+          case 1: v = va_arg(*ap, long); break;
+          case 2: v = va_arg(*ap, long long); break;
+          case 3: v = (int64_t)va_arg(*ap, size_t); break;
+          case 4: v = va_arg(*ap, int64_t); break;
+          case 5: v = va_arg(*ap, ptrdiff_t); break;
+          default: v = va_arg(*ap, int); break;
         }
         uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
         mv__format_uint(s, sp, mag, v < 0, 10, false, false);
@@ -286,32 +204,32 @@ static void mv__format(mv__sink *s, const char *fmt, va_list ap) {
       case 'o': {
         uint64_t v;
         switch (length) {
-          case -1: v = (unsigned char)va_arg(ap, unsigned); break;
-          case -2: v = (unsigned short)va_arg(ap, unsigned); break;
-          case 1: v = va_arg(ap, unsigned long); break;
-          case 2: v = va_arg(ap, unsigned long long); break;
-          case 3: v = va_arg(ap, size_t); break;
-          case 4: v = va_arg(ap, uint64_t); break;
-          case 5: v = (uint64_t)va_arg(ap, ptrdiff_t); break;
-          default: v = va_arg(ap, unsigned); break;
+          case -1: v = (unsigned char)va_arg(*ap, unsigned); break;
+          case -2: v = (unsigned short)va_arg(*ap, unsigned); break;
+          case 1: v = va_arg(*ap, unsigned long); break;
+          case 2: v = va_arg(*ap, unsigned long long); break;
+          case 3: v = va_arg(*ap, size_t); break;
+          case 4: v = va_arg(*ap, uint64_t); break;
+          case 5: v = (uint64_t)va_arg(*ap, ptrdiff_t); break;
+          default: v = va_arg(*ap, unsigned); break;
         }
         unsigned base = *p == 'u' ? 10u : *p == 'o' ? 8u : 16u;
         mv__format_uint(s, sp, v, false, base, *p == 'X', false);
         break;
       }
       case 'p': {
-        uint64_t v = (uint64_t)(uintptr_t)va_arg(ap, void *);
+        uint64_t v = (uint64_t)(uintptr_t)va_arg(*ap, void *);
         mv__format_uint(s, sp, v, false, 16, false, true);
         break;
       }
       case 'c': {
-        char c = (char)va_arg(ap, int);
+        char c = (char)va_arg(*ap, int);
         sp.zero = false;
         mv__emit(s, &sp, "", 0, 0, &c, 1);
         break;
       }
       case 's': {
-        const char *str = va_arg(ap, const char *);
+        const char *str = va_arg(*ap, const char *);
         if (str == NULL) str = "(null)";
         size_t n = 0;
         while ((sp.precision < 0 || n < (size_t)sp.precision) && str[n] != '\0') n++;
@@ -320,7 +238,7 @@ static void mv__format(mv__sink *s, const char *fmt, va_list ap) {
         break;
       }
       case 'f':
-      case 'F': mv__format_double(s, sp, va_arg(ap, double)); break;
+      case 'F': mv__format_double_arg(s, &sp, ap); break;
       case '%': mv__put(s, '%'); break;
       case '\0': /* a lone '%' at the end: print it and stop */
         mv__puts_n(s, start, (size_t)(p - start));
@@ -332,31 +250,21 @@ static void mv__format(mv__sink *s, const char *fmt, va_list ap) {
 
 int mv_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap) {
   mv__sink s = {buf, size, 0, 0, false};
-  mv__format(&s, fmt, ap);
+  va_list args;
+  va_copy(args, ap);
+  mv__format(&s, fmt, &args);
+  va_end(args);
   if (size > 0) buf[s.len] = '\0';
   return (int)s.total;
-}
-
-int mv_snprintf(char *buf, size_t size, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = mv_vsnprintf(buf, size, fmt, ap);
-  va_end(ap);
-  return n;
 }
 
 int mv_vprintf(const char *fmt, va_list ap) {
   char chunk[MV__PRINT_CHUNK + 1];
   mv__sink s = {chunk, MV__PRINT_CHUNK, 0, 0, true};
-  mv__format(&s, fmt, ap);
+  va_list args;
+  va_copy(args, ap);
+  mv__format(&s, fmt, &args);
+  va_end(args);
   mv__flush(&s, true);
   return (int)s.total;
-}
-
-int mv_printf(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  int n = mv_vprintf(fmt, ap);
-  va_end(ap);
-  return n;
 }

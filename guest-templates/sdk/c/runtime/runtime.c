@@ -1,8 +1,12 @@
 /*
  * The guest half of the Micro-VM Studio ABI (docs/guest-abi.md): initialisation, call dispatch,
  * host calls and aborts.
+ *
+ * Built with -mgeneral-regs-only (like heap.c, string.c and print.c): the runtime itself never
+ * uses x87/SSE, so a call that involves no floating point leaves the vector unit alone. Floats
+ * are handled in float.c and, for arguments and results, by mv_invoke in entry.S.
  */
-#include "microvm.h"
+#include "internal.h"
 
 /* Linker-script symbols (microvm.ld). */
 extern const mv_function_entry __microvm_functions_start[];
@@ -11,17 +15,6 @@ extern char __microvm_bss_start[];
 extern char __microvm_bss_end[];
 extern void (*const __microvm_init_array_start[])(void);
 extern void (*const __microvm_init_array_end[])(void);
-
-/* entry.S */
-void mv_dispatch_entry(void);
-void mv_invoke(void (*fn)(void), const uint64_t *gpr, const uint64_t *xmm, uint64_t *out);
-
-/* heap.c */
-void mv__heap_init(uint64_t address, uint64_t size);
-
-/* Called from entry.S. */
-void mv__runtime_init(mv_peb *peb);
-void mv_dispatch(void);
 
 static mv_peb *mv__peb;
 
@@ -108,15 +101,6 @@ void mv_abort(int32_t code, const char *message) {
   for (;;) __asm__ volatile("hlt"); /* the host never resumes an aborted guest */
 }
 
-void mv_abortf(int32_t code, const char *fmt, ...) {
-  char buf[1024];
-  va_list ap;
-  va_start(ap, fmt);
-  mv_vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  mv_abort(code, buf);
-}
-
 void abort(void) { mv_abort(MV_ABORT_CODE_ABORT, "abort() called"); }
 
 void mv__assert_fail(const char *expr, const char *file, int line) {
@@ -198,8 +182,10 @@ void mv_dispatch(void) {
   }
 
   const mv_value *args = (const mv_value *)(in + sizeof *rec);
-  uint64_t gpr[MV_MAX_GPR_PARAMS] = {0};
-  uint64_t xmm[MV_MAX_XMM_PARAMS] = {0};
+  uint64_t gpr[MV_MAX_GPR_PARAMS];
+  uint64_t xmm[MV_MAX_XMM_PARAMS];
+  for (unsigned i = 0; i < MV_MAX_GPR_PARAMS; i++) gpr[i] = 0;
+  for (unsigned i = 0; i < MV_MAX_XMM_PARAMS; i++) xmm[i] = 0;
   unsigned ng = 0, nx = 0;
   for (uint32_t i = 0; i < argc; i++) {
     const mv_value *a = &args[i];
@@ -254,7 +240,9 @@ void mv_dispatch(void) {
   }
 
   uint64_t ret[4] = {0, 0, 0, 0}; /* RAX, RDX, XMM0 low, XMM0 high */
-  mv_invoke(fn->function, gpr, xmm, ret);
+  uint32_t sse = nx > 0 ? MV__INVOKE_LOAD_XMM : 0u;
+  if (fn->return_type == MV_F32 || fn->return_type == MV_F64) sse |= MV__INVOKE_STORE_XMM0;
+  mv_invoke(fn->function, gpr, xmm, ret, sse);
 
   uint8_t *out = mv__out();
   const uint64_t out_size = mv__out_size();
@@ -319,10 +307,7 @@ void mv_dispatch(void) {
 /* ---------------------------------------------------------------------------------------- */
 
 mv_value mv_val_string(const char *s) {
-  mv_value x = {MV_STRING, {0, 0, 0}, 0, {0}};
-  x.len = s != NULL ? (uint32_t)strlen(s) : 0;
-  x.as.str = s;
-  return x;
+  return mv__val(MV_STRING, s != NULL ? (uint32_t)strlen(s) : 0u, (uint64_t)(uintptr_t)s);
 }
 
 /* Lays the record out at `dst`; slot addresses refer to `final` (the output buffer). */
