@@ -341,6 +341,7 @@ RunOutcome Machine::runUntilExit() {
         outcome.detail = std::string("guest ") + (write ? "wrote " : "read ") + std::to_string(length) +
                          " bytes at guest physical address " + hex(address) + ", outside guest memory, at RIP " +
                          hex(outcome.regs.rip);
+        completePendingExit();
         return leave(outcome);
       }
       case KVM_EXIT_FAIL_ENTRY: {
@@ -372,6 +373,18 @@ RunOutcome Machine::runUntilExit() {
   }
 }
 
+// An `in` or MMIO read that exits to us is completed by the next KVM_RUN, which writes the
+// (never supplied) value into a register and moves RIP past the instruction, even after we have
+// set new registers (seen on PVM hosts). Complete it now, without running the guest, so that the
+// restore that follows has the last word.
+void Machine::completePendingExit() {
+  run_->immediate_exit = 1;
+  const int result = ::ioctl(vcpu_fd_.get(), KVM_RUN, 0);
+  const int err = errno;
+  run_->immediate_exit = 0;
+  if (result == 0 || err != EINTR) fail("INTERNAL", "completing a pending I/O exit failed: " + errnoText(err));
+}
+
 RunOutcome Machine::decodeIoExit() {
   const auto& io = run_->io;
   const bool out = io.direction == KVM_EXIT_IO_OUT;
@@ -382,6 +395,7 @@ RunOutcome Machine::decodeIoExit() {
     RunOutcome outcome = exitOutcome(RunOutcome::kUnexpectedExit);
     outcome.detail = "guest read " + std::to_string(size) + " byte(s) from I/O port " + hex(port) + " at RIP " +
                      hex(outcome.regs.rip) + "; no ports are readable";
+    completePendingExit();
     return outcome;
   }
   const bool abi_port = port >= kPortHostCall && port <= kPortException;

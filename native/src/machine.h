@@ -80,6 +80,7 @@ class Machine {
   void captureVcpu(VcpuSnapshot& snapshot) const;
   RunOutcome exitOutcome(RunOutcome::Kind kind, std::string detail = {});
   RunOutcome decodeIoExit();
+  void completePendingExit();
   RunOutcome decodeException();
   void ioctlOrFail(unsigned long request, void* argument, const char* name) const;
 
