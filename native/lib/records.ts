@@ -111,15 +111,15 @@ export class OutputRecord {
   dataAt(address: bigint, length: number, field: string): Uint8Array {
     const offset = address - this.base;
     if (offset < 0n || offset + BigInt(length) > BigInt(this.bytes.length)) {
-      this.fail(`${field} points at ${hex(address)} (+${length} bytes), outside the output buffer ` +
-        `${hex(this.base)}-${hex(this.base + BigInt(this.bytes.length))}`);
+      this.fail(`${field} points at ${hex(address)} (+${length} bytes), outside the record, which occupies ` +
+        `${hex(this.base)}-${hex(this.base + BigInt(this.bytes.length))} of the output buffer`);
     }
     return this.bytes.subarray(Number(offset), Number(offset) + length);
   }
 
   /** A NUL-terminated UTF-8 string of `length` bytes at `address`. */
   stringAt(address: bigint, length: number, field: string): string {
-    const data = this.dataAt(address, length + 1, `${field} (with its NUL)`);
+    const data = this.dataAt(address, length + 1, `${field}, with its NUL,`);
     if (data[length] !== 0) this.fail(`${field} at ${hex(address)} is not NUL-terminated after its ${length} bytes`);
     return this.decodeUtf8(data.subarray(0, length), field);
   }
