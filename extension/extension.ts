@@ -74,7 +74,14 @@ async function askArguments(fn: FunctionSignature): Promise<GuestValue[] | undef
       }
     },
   });
-  return line === undefined ? undefined : parse(line);
+  if (line === undefined) return undefined;
+  try {
+    return parse(line);
+  } catch (err) {
+    // validateInput normally keeps a bad line from being accepted; stay safe if one gets through.
+    void vscode.window.showErrorMessage(`Micro-VM: ${formatError(err)}`);
+    return undefined;
+  }
 }
 
 async function callInSandbox(channel: vscode.OutputChannel, elf: vscode.Uri, fn: FunctionSignature, args: GuestValue[]): Promise<void> {

@@ -3,8 +3,10 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import Module from 'node:module';
+import os from 'node:os';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
+import { buildGuest, newGuestProject } from '../guest-templates/toolchain';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -24,19 +26,61 @@ interface Manifest {
 const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest;
 const contributed = manifest.contributes?.commands ?? [];
 
-/** Loads dist/extension.js with a stand-in `vscode` module and returns the command ids it registered. */
-function registeredByActivate(): string[] {
-  const registered: string[] = [];
+interface FakeUi {
+  /** Picks one item from a quick pick, by its label. */
+  pick: (labels: string[]) => string | undefined;
+  /** The text typed into the arguments box. */
+  input?: string;
+  elves: string[];
+}
+
+interface Loaded {
+  registered: Map<string, (...args: unknown[]) => unknown>;
+  channel: string[];
+  messages: string[];
+  validation: (string | undefined)[];
+  subscriptions: unknown[];
+}
+
+/**
+ * Loads dist/extension.js with a stand-in `vscode` module, runs activate(), and records what the
+ * extension registers and shows. Only the API surface extension.ts uses is faked.
+ */
+function loadExtension(ui: FakeUi = { pick: () => undefined, elves: [] }): Loaded {
+  const loaded: Loaded = { registered: new Map(), channel: [], messages: [], validation: [], subscriptions: [] };
   const disposable = { dispose(): void {} };
+  const say = (text: string): Promise<undefined> => {
+    loaded.messages.push(text);
+    return Promise.resolve(undefined);
+  };
   const fakeVscode = {
-    window: { createOutputChannel: () => ({ ...disposable, append() {}, appendLine() {}, show() {} }) },
+    window: {
+      createOutputChannel: () => ({
+        ...disposable,
+        append: (text: string) => loaded.channel.push(text),
+        appendLine: (text: string) => loaded.channel.push(`${text}\n`),
+        show() {},
+      }),
+      showQuickPick: async <T extends { label: string }>(items: T[]) => items.find((i) => i.label === ui.pick(items.map((x) => x.label))),
+      showInputBox: async (options: { validateInput?: (v: string) => string | undefined }) => {
+        if (ui.input !== undefined) loaded.validation.push(options.validateInput?.(ui.input));
+        return ui.input;
+      },
+      showErrorMessage: say,
+      showWarningMessage: say,
+      showInformationMessage: say,
+    },
     commands: {
-      registerCommand: (id: string) => {
-        registered.push(id);
+      registerCommand: (id: string, handler: (...args: unknown[]) => unknown) => {
+        loaded.registered.set(id, handler);
         return disposable;
       },
     },
-    workspace: {},
+    workspace: {
+      findFiles: async () => ui.elves.map((fsPath) => ({ fsPath })),
+      asRelativePath: (uri: { fsPath: string }) => uri.fsPath,
+      getWorkspaceFolder: () => undefined,
+    },
   };
   const mod = Module as unknown as { _load: (request: string, parent: unknown, isMain: boolean) => unknown };
   const realLoad = mod._load;
@@ -46,14 +90,11 @@ function registeredByActivate(): string[] {
     delete require.cache[require.resolve(entry)];
     const extension = require(entry) as { activate?: (ctx: unknown) => void; deactivate?: () => void };
     assert.equal(typeof extension.activate, 'function', 'the extension exports activate()');
-    const subscriptions: unknown[] = [];
-    extension.activate?.({ subscriptions });
-    assert.equal(subscriptions.length >= registered.length, true, 'every registration is pushed to context.subscriptions');
-    extension.deactivate?.();
+    extension.activate?.({ subscriptions: loaded.subscriptions });
   } finally {
     mod._load = realLoad;
   }
-  return registered;
+  return loaded;
 }
 
 describe('extension manifest', () => {
@@ -88,7 +129,9 @@ describe('extension manifest', () => {
   test('every contributed command has a handler', () => {
     assert.ok(contributed.length > 0, 'at least one command is contributed');
     const source = fs.readFileSync(path.join(ROOT, 'extension', 'extension.ts'), 'utf8');
-    const registered = registeredByActivate();
+    const loaded = loadExtension();
+    const registered = [...loaded.registered.keys()];
+    assert.ok(loaded.subscriptions.length > registered.length, 'the registrations and the output channel are disposed with the extension');
     for (const { command, title } of contributed) {
       assert.ok(title.length > 0, `${command} has a title`);
       assert.ok(source.includes(`registerCommand('${command}'`), `extension.ts registers ${command}`);
@@ -103,5 +146,57 @@ describe('extension manifest', () => {
     assert.equal(scripts.test, 'node scripts/run-tests.mjs');
     assert.equal(scripts['test:asan'], 'node scripts/test-asan.mjs');
     assert.equal(scripts.demo, 'node bin/microvm.js demo');
+  });
+});
+
+describe('Run in micro-VM', { skip: fs.existsSync('/dev/kvm') ? false : '/dev/kvm does not exist on this machine' }, () => {
+  let work = '';
+  let elf = '';
+
+  before(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'microvm-extension-test-'));
+    newGuestProject('c-hello', path.join(work, 'hello'));
+    elf = buildGuest(path.join(work, 'hello'), {}).elfPath;
+  });
+
+  after(() => {
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  async function runCommand(ui: FakeUi): Promise<Loaded> {
+    const loaded = loadExtension(ui);
+    await loaded.registered.get('microvm.runFunction')?.();
+    return loaded;
+  }
+
+  test('calls the picked function and shows output and result in the channel', async () => {
+    const loaded = await runCommand({ elves: [elf], pick: (labels) => (labels.includes('PrintOutput') ? 'PrintOutput' : labels[0]), input: '"Hello there"' });
+    assert.deepEqual(loaded.validation, [undefined]);
+    const text = loaded.channel.join('');
+    assert.match(text, /▶ PrintOutput\("Hello there"\)/);
+    assert.match(text, /Hello there\n=> 11 \(/);
+    assert.deepEqual(loaded.messages, []);
+  });
+
+  test('validates the arguments as they are typed', async () => {
+    const loaded = await runCommand({ elves: [elf], pick: (labels) => (labels.includes('Add') ? 'Add' : labels[0]), input: '1 abc' });
+    assert.match(loaded.validation[0] ?? '', /^argument 2 of Add: expected i32, got "abc"/);
+    assert.match(loaded.messages[0] ?? '', /argument 2 of Add/, 'a bad line that gets through is reported, not thrown');
+    assert.equal(loaded.channel.join(''), '', 'nothing runs');
+  });
+
+  test('a fault is shown as an error with its details', async () => {
+    const loaded = await runCommand({ elves: [elf], pick: (labels) => (labels.includes('DerefNull') ? 'DerefNull' : labels[0]) });
+    const text = loaded.channel.join('');
+    assert.match(text, /GUEST_FAULT: .*null pointer dereference/);
+    assert.match(text, /#PF page fault/);
+    assert.equal(loaded.messages.length, 1);
+    assert.match(loaded.messages[0], /DerefNull failed: .*null pointer dereference/);
+    assert.ok(fs.existsSync(path.join(path.dirname(elf), 'microvm-crashes')), 'a crash dump is written beside the guest');
+  });
+
+  test('no guest in the workspace is explained', async () => {
+    const loaded = await runCommand({ elves: [], pick: () => undefined });
+    assert.match(loaded.messages[0] ?? '', /no guest ELF/);
   });
 });
