@@ -455,8 +455,9 @@ int32_t mv_print(const char *s);
 /*
  * printf-style output through HostPrint. Conversions: %d %i %u %x %X %o %p %s %c %f %%, with the
  * flags '-' and '0', a width and a precision (either may be '*'), and the length modifiers
- * hh h l ll z j t. %f defaults to 6 digits. Output is sent in chunks of up to 512 bytes, never
- * splitting a UTF-8 sequence. Returns the number of bytes printed.
+ * hh h l ll z j t. %f defaults to 6 decimals and is correctly rounded for magnitudes below 2^64
+ * with at most 15 decimals. Output is sent in chunks of up to 512 bytes, never splitting a UTF-8
+ * sequence. Returns the number of bytes printed.
  */
 int mv_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int mv_vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
