@@ -120,7 +120,8 @@ int32_t DoubleFault(void) {
 MV_GUEST_FUNCTION(DoubleFault, i32);
 
 int32_t TripleFault(void) {
-  /* An empty IDT: #UD cannot be delivered -> #GP cannot -> #DF cannot -> shutdown. */
+  /* Ring 0: an empty IDT, so #UD cannot be delivered -> #GP cannot -> #DF cannot -> shutdown.
+   * Ring 3 (the ABI): lidt itself is privileged and raises #GP. */
   struct idt_pointer empty = {0, 0};
   __asm__ volatile("lidt %0\n\tud2" : : "m"(empty) : "memory");
   __builtin_unreachable();
@@ -166,7 +167,7 @@ int32_t ReadPort(void) {
 MV_GUEST_FUNCTION(ReadPort, i32);
 
 int32_t Halt(void) {
-  __asm__ volatile("hlt" : : : "memory");
+  __asm__ volatile("hlt" : : : "memory"); /* ring 3: #GP; ring 0: an unexpected VM exit */
   return 0;
 }
 MV_GUEST_FUNCTION(Halt, i32);
