@@ -49,8 +49,8 @@ mv_dispatch_entry:
  * Loads RDI RSI RDX RCX R8 R9 from gpr[0..5], calls fn with a 16-byte aligned stack, then stores
  * out[0] = RAX and out[1] = RDX. SSE is touched only when asked, so that calls without floating
  * point never use the vector unit:
- *   flags & 1  load XMM0-XMM7 from xmm[0..7] first (each 64 bits, via a 16-byte staging area
- *              whose upper half is zero; an f32 sits in the low 32 bits)
+ *   flags & 1  load XMM0-XMM7 from xmm[0..7] first (movq: 64 bits each, upper half zeroed; an
+ *              f32 sits in the low 32 bits)
  *   flags & 2  store XMM0 (all 128 bits) into out[2..3] afterwards
  */
         .text
@@ -66,22 +66,21 @@ mv_invoke:
         pushq   %rbx
         .cfi_offset rbx, -24
         pushq   %r12
-        .cfi_offset r12, -32
-        subq    $16, %rsp               /* 16-byte staging slot; RSP is 0 mod 16 again */
+        .cfi_offset r12, -32            /* entry RSP was 8 mod 16; three pushes make it 0 */
         movq    %rcx, %rbx              /* out and flags survive the call in callee-saved registers */
         movl    %r8d, %r12d
         movq    %rdi, %r11              /* fn */
         movq    %rsi, %r10              /* gpr */
         testl   $1, %r12d
         jz      1f
-        movq    $0, 8(%rsp)             /* upper half of every staged XMM value */
-        /* movdqa through the stack rather than movq/movsd: full-width SSE moves are the most
-         * widely supported form (some instruction emulators handle nothing else). */
-        .irp    reg, 0, 1, 2, 3, 4, 5, 6, 7
-        movq    \reg*8(%rdx), %rax
-        movq    %rax, (%rsp)
-        movdqa  (%rsp), %xmm\reg
-        .endr
+        movq    0(%rdx), %xmm0
+        movq    8(%rdx), %xmm1
+        movq    16(%rdx), %xmm2
+        movq    24(%rdx), %xmm3
+        movq    32(%rdx), %xmm4
+        movq    40(%rdx), %xmm5
+        movq    48(%rdx), %xmm6
+        movq    56(%rdx), %xmm7
 1:
         movq    0(%r10), %rdi
         movq    8(%r10), %rsi
