@@ -9,6 +9,7 @@ import { parseArgs, UsageError, type CommandSpec } from '../bin/cli/args';
 import { ArgumentError, convertArgument, convertArguments, splitArguments } from '../bin/cli/convert';
 import { errorToJson, formatDuration, formatError, formatF32, formatSignature, formatValue, resultToJson, toJsonValue } from '../bin/cli/format';
 import { computeArguments, pickComputeFunction } from '../bin/cli/commands/demo';
+import { buildTestGuest } from './guests/build-guests';
 import { parsePositiveInteger, parseSize } from '../bin/cli/options';
 import { MicroVmError } from '../native/lib/errors';
 import type { FunctionSignature } from '../native/lib/types';
@@ -413,6 +414,35 @@ describe('microvm new → build → functions → run', () => {
     const there = microvm(['run', elf, 'DerefNull', '--crash-dump-dir', chosen], work);
     assert.equal(there.status, 1, explain(there));
     assert.equal(fs.readdirSync(chosen).length, 1, explain(there));
+  });
+});
+
+describe('microvm run: timeouts and aborts', { skip: KVM_SKIP }, () => {
+  let faults = '';
+  let work = '';
+
+  before(() => {
+    faults = buildTestGuest('faults');
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'microvm-cli-faults-'));
+  });
+
+  after(() => {
+    if (work) fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  test('--timeout-ms ends a runaway guest with exit 1', () => {
+    const started = Date.now();
+    const run = microvm(['run', faults, 'SpinForever', '--timeout-ms', '200'], work);
+    assert.equal(run.status, 1, explain(run));
+    assert.match(run.stderr, /^microvm run: TIMEOUT: /);
+    assert.ok(Date.now() - started < 30_000, 'the CLI does not hang after the timeout');
+  });
+
+  test('an abort exits 1 with the guest message on one line', () => {
+    const run = microvm(['run', faults, 'Abort'], work);
+    assert.equal(run.status, 1, explain(run));
+    assert.match(run.stderr, /^microvm run: GUEST_ABORT: .*abort\(\) called/);
+    assert.equal(run.stderr.trimEnd().split('\n').length, 1, explain(run));
   });
 });
 
