@@ -39,13 +39,12 @@ export const runCommand: Command = {
     const [given, functionName, ...texts] = args.positionals;
     const json = args.flags.has('json');
     const options = sandboxOptions(args, io);
-    const elf = resolveGuest(io, given);
-    const signature = findFunction(elf, functionName);
-    const values = convert(signature, texts);
-
     if (!json) options.onPrint = (text) => io.out(text);
 
     try {
+      const elf = resolveGuest(io, given);
+      const signature = findFunction(elf, functionName);
+      const values = convert(signature, texts);
       const sandbox = Sandbox.create(elf, options);
       try {
         const result = await sandbox.call(signature.name, ...values);
@@ -55,6 +54,7 @@ export const runCommand: Command = {
       }
       return EXIT_OK;
     } catch (err) {
+      if (err instanceof UsageError) throw err; // exit 2, plain text
       if (json) io.out(JSON.stringify(errorToJson(err), null, 2) + '\n');
       else if (streamedWithoutNewline(err)) io.out('\n');
       io.err(`microvm run: ${formatError(err)}\n`);
