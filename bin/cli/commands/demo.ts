@@ -28,7 +28,9 @@ export const demoCommand: Command = {
     const project = path.join(cache, TEMPLATE);
 
     say(`1. Building the ${TEMPLATE} guest template in ${project}`);
-    if (!fs.existsSync(project)) newGuestProject(TEMPLATE, project);
+    // A fresh copy each time, so the demo never runs a stale template or SDK; it builds in a second.
+    fs.rmSync(project, { recursive: true, force: true });
+    newGuestProject(TEMPLATE, project);
     const { elfPath } = buildGuest(project, {});
     say(`   built ${elfPath}`);
 
