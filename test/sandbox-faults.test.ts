@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { ElfFile, SymbolTable } from '../native/lib/elf';
 import { MicroVmError, Sandbox, type GuestFault } from '../native/lib';
 import { buildTestGuest } from './guests/build-guests';
-import { needsKvm } from './support/kvm';
+import { needsKvm, toolEnv } from './support/kvm';
 
 function callError(sandbox: Sandbox, name: string, ...args: number[]): MicroVmError {
   try {
@@ -219,7 +219,7 @@ describe('guest faults', { skip: needsKvm }, () => {
 
 describe('crash dumps', { skip: needsKvm }, () => {
   const gdb = (elf: string, core: string, ...commands: string[]) =>
-    execFileSync('gdb', ['-batch', '-nx', ...commands.flatMap((c) => ['-ex', c]), elf, core], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync('gdb', ['-batch', '-nx', ...commands.flatMap((c) => ['-ex', c]), elf, core], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: toolEnv() });
 
   test('a fault writes an ELF core that gdb opens at the faulting function', () => {
     const elf = buildTestGuest('faults');

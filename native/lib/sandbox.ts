@@ -33,6 +33,19 @@ function readGuest(guest: string | Uint8Array): { bytes: Uint8Array; guestPath?:
   }
 }
 
+const SIZE_OPTIONS = ['memorySize', 'inputBufferSize', 'outputBufferSize', 'stackSize'] as const;
+
+/** Sizes must be positive multiples of 4 KiB; the native layout adds the limits that depend on the guest. */
+function checkSizes(options: SandboxOptions): void {
+  for (const name of SIZE_OPTIONS) {
+    const value: unknown = options[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0 || value % 4096 !== 0) {
+      throw new MicroVmError('INVALID_OPTIONS', `${name} must be a positive multiple of 4096 bytes, got ${typeof value === 'number' ? String(value) : typeof value}`);
+    }
+  }
+}
+
 function checkTimeout(timeoutMs: unknown): number {
   if (timeoutMs === undefined) return DEFAULT_TIMEOUT_MS;
   if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > 2 ** 31) {
@@ -63,6 +76,7 @@ export class Sandbox implements SandboxInternals {
     private readonly options: SandboxOptions,
   ) {
     this.timeoutMs = checkTimeout(options.timeoutMs);
+    checkSizes(options);
     this.hostFunctions = new HostFunctionRegistry(options.hostFunctions ?? [], (text) => this.currentSession?.print(text));
     const label = guestPath ? `${guestPath}: ` : '';
     let native: NativeSandbox;

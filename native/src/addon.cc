@@ -3,6 +3,7 @@
 // `code` property from native/lib/types.ts ErrorCode.
 #include <napi.h>
 
+#include <cstdio>
 #include <memory>
 
 #include "guest_image.h"
@@ -49,8 +50,11 @@ uint64_t optionalSize(const Napi::Object& options, const char* name, uint64_t fa
   Napi::Value value = options.Get(name);
   if (!value.IsNumber()) fail("INVALID_OPTIONS", std::string(name) + " must be a number");
   const double number = value.As<Napi::Number>().DoubleValue();
-  if (!(number >= 0) || number > double(1ull << 40) || number != double(uint64_t(number)))
-    fail("INVALID_OPTIONS", std::string(name) + " must be a non-negative integer, got " + std::to_string(number));
+  char shown[32];
+  std::snprintf(shown, sizeof shown, "%.17g", number);
+  if (!(number >= 0) || number != double(uint64_t(number)))
+    fail("INVALID_OPTIONS", std::string(name) + " must be a non-negative integer, got " + shown);
+  if (number > double(1ull << 40)) fail("INVALID_OPTIONS", std::string(name) + " is too large: " + shown);
   return uint64_t(number);
 }
 

@@ -3,6 +3,7 @@
 #include <elf.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
@@ -98,7 +99,8 @@ std::vector<Elf64_Phdr> readProgramHeaders(const FileReader& reader, const Elf64
   return headers;
 }
 
-void checkLoadSegment(const FileReader& reader, const Elf64_Ehdr& header, unsigned index, const Elf64_Phdr& ph) {
+void checkLoadSegment(const FileReader& reader, const Elf64_Ehdr& header, unsigned index, const Elf64_Phdr& ph,
+                      bool empty) {
   const uint64_t field_offset = header.e_phoff + uint64_t(index) * sizeof(Elf64_Phdr);
   const std::string name = phdrName(index) + " (PT_LOAD at file offset " + hex(field_offset) + ")";
   if (ph.p_filesz > ph.p_memsz)
@@ -110,7 +112,8 @@ void checkLoadSegment(const FileReader& reader, const Elf64_Ehdr& header, unsign
     reject(name + ": p_vaddr " + hex(ph.p_vaddr) + " + p_memsz " + hex(ph.p_memsz) + " overflows");
   if (ph.p_align > 1) {
     if ((ph.p_align & (ph.p_align - 1)) != 0) reject(name + ": p_align " + hex(ph.p_align) + " is not a power of two");
-    if ((ph.p_vaddr - ph.p_offset) % ph.p_align != 0)
+    // ld emits empty segments (for empty output sections) whose addresses mean nothing.
+    if (!empty && (ph.p_vaddr - ph.p_offset) % ph.p_align != 0)
       reject(name + ": p_vaddr " + hex(ph.p_vaddr) + " and p_offset " + hex(ph.p_offset) +
              " are not congruent modulo p_align " + hex(ph.p_align));
   }
@@ -126,13 +129,17 @@ struct SectionView {
   uint32_t type;
 };
 
+// Checks every section header's name, then returns the one named `wanted`, if any.
 bool findSection(const FileReader& reader, const Elf64_Ehdr& header, const char* wanted, SectionView& out) {
   if (header.e_shnum == 0) return false;
   Elf64_Shdr strtab;
   std::memcpy(&strtab, reader.at(header.e_shoff + uint64_t(header.e_shstrndx) * sizeof(Elf64_Shdr)), sizeof strtab);
-  if (strtab.sh_type != SHT_NOBITS && !reader.contains(strtab.sh_offset, strtab.sh_size))
+  if (strtab.sh_type == SHT_NOBITS)
+    reject("section name table (section " + std::to_string(header.e_shstrndx) + ") has type SHT_NOBITS: it has no data in the file");
+  if (!reader.contains(strtab.sh_offset, strtab.sh_size))
     reject("section name table (section " + std::to_string(header.e_shstrndx) + ", sh_offset=" +
            hex(strtab.sh_offset) + ") extends past the end of the file");
+  bool found = false;
   for (unsigned i = 0; i < header.e_shnum; ++i) {
     Elf64_Shdr section;
     std::memcpy(&section, reader.at(header.e_shoff + uint64_t(i) * sizeof(Elf64_Shdr)), sizeof section);
@@ -143,14 +150,31 @@ bool findSection(const FileReader& reader, const Elf64_Ehdr& header, const char*
     const size_t room = strtab.sh_size - section.sh_name;
     if (strnlen(name, room) == room)
       reject("section " + std::to_string(i) + ": its name at sh_name " + hex(section.sh_name) + " is not NUL-terminated");
-    if (std::strcmp(name, wanted) != 0) continue;
+    if (found || std::strcmp(name, wanted) != 0) continue;
     if (section.sh_type != SHT_NOBITS && !reader.contains(section.sh_offset, section.sh_size))
       reject("section " + std::to_string(i) + " (" + wanted + "): sh_offset " + hex(section.sh_offset) +
              " + sh_size " + hex(section.sh_size) + " extends past the end of the file");
     out = {section.sh_offset, section.sh_size, section.sh_addr, section.sh_type};
-    return true;
+    found = true;
   }
-  return false;
+  return found;
+}
+
+// Guest bytes shown in a message: printable ASCII as is, everything else as \xNN, so that a hostile
+// name cannot inject terminal escapes or invalid UTF-8 into the host's output.
+std::string printable(const char* text, size_t length) {
+  std::string out;
+  for (size_t i = 0; i < length; ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+      out += char(c);
+    } else {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", c);
+      out += escaped;
+    }
+  }
+  return out;
 }
 
 bool validFunctionName(const char* name, size_t length) {
@@ -201,7 +225,7 @@ std::vector<GuestFunction> readFunctionTable(const FileReader& reader, const Elf
     const size_t length = strnlen(name, 64);
     if (length == 64) reject(entry + ": name is not NUL-terminated within its 64 bytes");
     if (!validFunctionName(name, length))
-      reject(entry + ": name \"" + std::string(name, length) + "\" is not an identifier [A-Za-z_][A-Za-z0-9_]*");
+      reject(entry + ": name \"" + printable(name, length) + "\" is not an identifier [A-Za-z_][A-Za-z0-9_]*");
     function.name.assign(name, length);
     if (general > 6 || vector > 8)
       reject(entry + " (" + function.name + "): its parameters need " + std::to_string(general) +
@@ -243,12 +267,15 @@ void readRelocations(const FileReader& reader, const std::vector<Elf64_Phdr>& he
   }
   if (!have_rela || rela_size == 0) return;
   if (rela_entry != sizeof(Elf64_Rela)) reject("DT_RELAENT is " + std::to_string(rela_entry) + "; expected 24");
+  if (rela_size % sizeof(Elf64_Rela) != 0)
+    reject("DT_RELASZ is " + std::to_string(rela_size) + ", not a multiple of the 24-byte Elf64_Rela entry");
 
   // DT_RELA is a linked address: find the file offset through the PT_LOAD that holds it.
   uint64_t file_offset = 0;
   bool found = false;
   for (const Elf64_Phdr& ph : headers)
-    if (ph.p_type == PT_LOAD && rela >= ph.p_vaddr && rela - ph.p_vaddr + rela_size <= ph.p_filesz) {
+    if (ph.p_type == PT_LOAD && rela >= ph.p_vaddr && rela - ph.p_vaddr <= ph.p_filesz &&
+        rela_size <= ph.p_filesz - (rela - ph.p_vaddr)) {
       file_offset = ph.p_offset + (rela - ph.p_vaddr);
       found = true;
     }
@@ -290,9 +317,8 @@ GuestImage parseGuestImage(std::vector<uint8_t> file) {
       case PT_INTERP: reject(phdrName(i) + " is PT_INTERP: the guest asks for a dynamic loader; link it statically");
       case PT_TLS: reject(phdrName(i) + " is PT_TLS: thread-local storage is not supported in guests");
       case PT_LOAD:
-        if (ph.p_memsz == 0) break;  // an empty segment loads nothing (ld emits them for empty output sections)
-        checkLoadSegment(reader, header, i, ph);
-        lowest = std::min(lowest, ph.p_vaddr);
+        checkLoadSegment(reader, header, i, ph, ph.p_memsz == 0);
+        if (ph.p_memsz != 0) lowest = std::min(lowest, ph.p_vaddr);  // an empty segment loads nothing
         break;
       default: break;
     }
@@ -307,14 +333,16 @@ GuestImage parseGuestImage(std::vector<uint8_t> file) {
     const Elf64_Phdr& ph = headers[i];
     if (ph.p_type != PT_LOAD || ph.p_memsz == 0) continue;
     const uint64_t start = ph.p_vaddr + image.load_bias;
+    if (addOverflows(start, ph.p_memsz))
+      reject(phdrName(i) + " (PT_LOAD) relocated to " + hex(start) + " + p_memsz " + hex(ph.p_memsz) + " overflows");
     const uint64_t end = start + ph.p_memsz;
     if (start < kImageBase || end > kMaxMemorySize)
       reject(phdrName(i) + " (PT_LOAD) spans " + hex(start) + "-" + hex(end) +
              ", outside the guest image area " + hex(kImageBase) + "-" + hex(kMaxMemorySize) +
-             (image.position_independent ? "" : "; link guests at 0x100000 or above"));
+             (image.position_independent || start >= kImageBase ? "" : "; link guests at 0x100000 or above"));
     if (start < previous_end)
-      reject(phdrName(i) + " (PT_LOAD) at " + hex(start) + " overlaps the previous segment, which ends at " +
-             hex(previous_end));
+      reject(phdrName(i) + " (PT_LOAD) at " + hex(start) + " overlaps or precedes the previous segment, which ends at " +
+             hex(previous_end) + " (PT_LOAD segments must be sorted and disjoint)");
     previous_end = end;
     const uint8_t permissions = permissionsOf(ph.p_flags);
     // Two segments sharing a page share its permissions: refuse a writable+executable union.
@@ -343,7 +371,9 @@ GuestImage parseGuestImage(std::vector<uint8_t> file) {
   for (uint64_t target : image.relative_relocations) {
     bool inside = false;
     for (const LoadSegment& segment : image.segments)
-      if (target >= segment.address && target + 8 <= segment.address + segment.memory_size) inside = true;
+      if (target >= segment.address && target <= segment.address + segment.memory_size &&
+          segment.address + segment.memory_size - target >= 8)
+        inside = true;
     if (!inside) reject("R_X86_64_RELATIVE relocation targets " + hex(target) + ", outside every loaded segment");
   }
   image.functions = readFunctionTable(reader, header);

@@ -14,3 +14,12 @@ function kvmSkipReason(): string | false {
 
 /** `false` when KVM is usable, else the reason to pass as `{ skip }`. */
 export const needsKvm: string | false = kvmSkipReason();
+
+/** The environment for external tools (gdb, readelf…): without the sanitizer runtimes that `npm run test:asan` preloads into Node. */
+export function toolEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.LD_PRELOAD;
+  delete env.ASAN_OPTIONS;
+  delete env.UBSAN_OPTIONS;
+  return env;
+}
