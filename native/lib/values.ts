@@ -59,8 +59,12 @@ export function valueProblem(type: ValueType, value: unknown): string | undefine
       return typeof value === 'number' ? undefined : expected;
     case 'bool':
       return typeof value === 'boolean' ? undefined : expected;
-    case 'string':
-      return typeof value === 'string' ? undefined : expected;
+    case 'string': {
+      if (typeof value !== 'string') return expected;
+      // C strings end at the first NUL: refuse rather than let the guest see a truncated string.
+      const nul = value.indexOf('\0');
+      return nul >= 0 ? `the string contains a NUL character at index ${nul}; pass bytes instead` : undefined;
+    }
     case 'bytes':
       return value instanceof Uint8Array ? undefined : expected;
   }
