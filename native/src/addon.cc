@@ -291,6 +291,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
       fail("BAD_ARGUMENTS", std::to_string(data.ByteLength()) + " bytes do not fit the " + std::to_string(capacity) +
                                 "-byte " + name + " buffer");
     std::memcpy(machine().memory().at(address, data.ByteLength(), name), data.Data(), data.ByteLength());
+    machine().markHostWrite(address, data.ByteLength());
   }
 
   Napi::Value writeInput(const Napi::CallbackInfo& info) {

@@ -99,7 +99,9 @@ Machine::Machine(std::shared_ptr<Kvm> kvm, GuestImage image, const LayoutOptions
     : kvm_(std::move(kvm)),
       image_(std::move(image)),
       layout_(computeLayout(options, image_.image_end)),
-      memory_(layout_.memory_size) {
+      memory_(layout_.memory_size),
+      host_dirty_(layout_.memory_size / kPageSize),
+      kvm_dirty_((layout_.memory_size / kPageSize + 63) / 64, 0) {
   installKickHandler();
   regions_ = systemRegions(layout_);
   for (const LoadSegment& segment : image_.segments)
@@ -153,6 +155,7 @@ void Machine::createVm() {
 
   kvm_userspace_memory_region region{};
   region.slot = 0;
+  region.flags = KVM_MEM_LOG_DIRTY_PAGES;  // restore copies back only what the guest wrote
   region.guest_phys_addr = 0;
   region.memory_size = memory_.size();
   region.userspace_addr = reinterpret_cast<uint64_t>(memory_.host());
@@ -240,7 +243,9 @@ void Machine::finishInitialisation() {
                               ", which is not inside an executable segment of the guest image; the guest runtime "
                               "must store its dispatch entry there before `out 0xE1`");
   dispatch_function_ = dispatch;
-  memory_snapshot_.assign(memory_.host(), memory_.host() + memory_.size());
+  memory_snapshot_.capture(memory_);
+  fetchDirtyLog();  // start the log afresh: from now on it lists what calls change
+  host_dirty_.clear();
   captureVcpu(vcpu_snapshot_);
   last_exit_sregs_ = vcpu_snapshot_.sregs;
   initialised_ = true;
@@ -259,7 +264,10 @@ void Machine::beginCall(uint64_t timeout_ns) {
 
 void Machine::restore() {
   if (!initialised_) fail("INTERNAL", "restore before the snapshot was taken");
-  std::memcpy(memory_.host(), memory_snapshot_.data(), memory_snapshot_.size());
+  fetchDirtyLog();
+  host_dirty_.merge(kvm_dirty_);
+  memory_snapshot_.restore(memory_, host_dirty_);
+  host_dirty_.clear();
   ioctlOrFail(KVM_SET_REGS, &vcpu_snapshot_.regs, "KVM_SET_REGS");
   ioctlOrFail(kKvmSetXsave, vcpu_snapshot_.xsave.data(), "KVM_SET_XSAVE");
   // Ring-3 guest code can change segment selectors but no control register, MSR or debug
@@ -274,6 +282,13 @@ void Machine::restore() {
   }
   last_exit_sregs_ = vcpu_snapshot_.sregs;
   privileged_state_dirty_ = false;
+}
+
+void Machine::fetchDirtyLog() {
+  kvm_dirty_log log{};
+  log.slot = 0;
+  log.dirty_bitmap = kvm_dirty_.data();
+  if (::ioctl(vm_fd_.get(), KVM_GET_DIRTY_LOG, &log) != 0) fail("INTERNAL", "KVM_GET_DIRTY_LOG failed: " + errnoText(errno));
 }
 
 void Machine::requestPause() {
@@ -486,6 +501,9 @@ void Machine::writeVirtual(uint64_t address, const uint8_t* data, uint64_t lengt
   kvm_sregs sregs;
   ioctlOrFail(KVM_GET_SREGS, &sregs, "KVM_GET_SREGS");
   memory_.writeVirtual(sregs.cr3, address, data, length);
+  // Identity-mapped, so the virtual range is the physical one; a write through a guest-made
+  // mapping elsewhere would also be caught by marking every page it could touch.
+  host_dirty_.mark(address, length);
 }
 
 }  // namespace microvm

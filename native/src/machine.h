@@ -14,6 +14,7 @@
 #include "guest_memory.h"
 #include "kvm.h"
 #include "layout.h"
+#include "memory_snapshot.h"
 #include "system_tables.h"
 #include "unique_fd.h"
 
@@ -70,6 +71,9 @@ class Machine {
   void setRegisters(const kvm_regs& regs);
   void readVirtual(uint64_t address, uint8_t* out, uint64_t length) const;
   void writeVirtual(uint64_t address, const uint8_t* data, uint64_t length);
+  // Host writes into guest memory outside KVM's dirty log must be reported for restore.
+  void markHostWrite(uint64_t address, uint64_t length) { host_dirty_.mark(address, length); }
+  uint64_t snapshotPages() const { return memory_snapshot_.storedPages(); }
   uint64_t dispatchFunction() const { return dispatch_function_; }
 
  private:
@@ -77,6 +81,7 @@ class Machine {
   void loadImage();
   void writePeb();
   void initialiseFpu();
+  void fetchDirtyLog();
   void captureVcpu(VcpuSnapshot& snapshot) const;
   RunOutcome exitOutcome(RunOutcome::Kind kind, std::string detail = {});
   RunOutcome decodeIoExit();
@@ -99,7 +104,9 @@ class Machine {
   kvm_sregs last_exit_sregs_{};
   bool privileged_state_dirty_ = false;
 
-  std::vector<uint8_t> memory_snapshot_;
+  MemorySnapshot memory_snapshot_;
+  DirtyPages host_dirty_;        // pages the host wrote since the last restore
+  std::vector<uint64_t> kvm_dirty_;  // scratch for KVM_GET_DIRTY_LOG
   VcpuSnapshot vcpu_snapshot_;
   std::vector<uint32_t> saved_msr_indices_;
   size_t xsave_size_ = 0;
