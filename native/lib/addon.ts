@@ -12,7 +12,7 @@ export interface NativeOutcome {
   kind: NativeOutcomeKind;
   rip: bigint;
   detail?: string;
-  /** Present for every kind but 'ready' and 'host-call'; for 'exception', as at the faulting instruction. */
+  /** Present for every kind but 'ready', 'host-call' and 'abort'; for 'exception', as at the faulting instruction. */
   registers?: Registers;
   vector?: number;
   errorCode?: number;

@@ -59,7 +59,7 @@ uint64_t optionalSize(const Napi::Object& options, const char* name, uint64_t fa
 }
 
 bool outcomeCarriesRegisters(RunOutcome::Kind kind) {
-  return kind != RunOutcome::kReady && kind != RunOutcome::kHostCall;
+  return kind != RunOutcome::kReady && kind != RunOutcome::kHostCall && kind != RunOutcome::kAbort;
 }
 
 class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {

@@ -268,7 +268,7 @@ void Machine::restore() {
   host_dirty_.merge(kvm_dirty_);
   memory_snapshot_.restore(memory_, host_dirty_);
   host_dirty_.clear();
-  ioctlOrFail(KVM_SET_REGS, &vcpu_snapshot_.regs, "KVM_SET_REGS");
+  // General registers are not restored here: beginCall sets all of them for the next call.
   ioctlOrFail(kKvmSetXsave, vcpu_snapshot_.xsave.data(), "KVM_SET_XSAVE");
   // Ring-3 guest code can change segment selectors but no control register, MSR or debug
   // register; those change only when ring 0 ran (an exception) or the debugger wrote them.
@@ -421,10 +421,23 @@ RunOutcome Machine::decodeIoExit() {
                      (abi_port ? "; the ABI ports take a single one-byte out" : "; only ports 0xe0-0xe3 exist");
     return outcome;
   }
+  // The ABI exits are the hot path: a host call needs no registers at all (its record is in
+  // memory), and the end of a call needs only the segment registers, which ring 3 can change and
+  // restore must put back. Ports 0xe0-0xe2 are only reachable from ring 3.
   switch (port) {
-    case kPortHostCall: return exitOutcome(RunOutcome::kHostCall);
-    case kPortReady: return exitOutcome(RunOutcome::kReady);
-    case kPortAbort: return exitOutcome(RunOutcome::kAbort);
+    case kPortHostCall: {
+      RunOutcome outcome;
+      outcome.kind = RunOutcome::kHostCall;
+      return outcome;
+    }
+    case kPortReady:
+    case kPortAbort: {
+      RunOutcome outcome;
+      outcome.kind = port == kPortReady ? RunOutcome::kReady : RunOutcome::kAbort;
+      ioctlOrFail(KVM_GET_SREGS, &outcome.sregs, "KVM_GET_SREGS");
+      last_exit_sregs_ = outcome.sregs;
+      return outcome;
+    }
     default: return decodeException();
   }
 }
