@@ -1,16 +1,18 @@
 // `microvm`: dispatches to one command module, turns errors into exit codes (2 usage, 1 failure).
 import { commandHelp, formatFlags, parseArgs, UsageError } from './args';
 import type { Command } from './command';
+import { benchCommand } from './commands/bench';
 import { buildCommand } from './commands/build';
 import { demoCommand } from './commands/demo';
 import { functionsCommand } from './commands/functions';
 import { newCommand } from './commands/new';
 import { runCommand } from './commands/run';
+import { serveCommand } from './commands/serve';
 import { formatError } from './format';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type Io } from './io';
 import { packageInfo } from './package-root';
 
-export const COMMANDS: readonly Command[] = [newCommand, buildCommand, functionsCommand, runCommand, demoCommand];
+export const COMMANDS: readonly Command[] = [newCommand, buildCommand, functionsCommand, runCommand, demoCommand, serveCommand, benchCommand];
 
 export function topLevelHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));
