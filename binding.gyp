@@ -14,6 +14,7 @@
         "native/src/kvm.cc",
         "native/src/layout.cc",
         "native/src/machine.cc",
+        "native/src/machine_debug.cc",
         "native/src/memory_snapshot.cc",
         "native/src/page_tables.cc",
         "native/src/system_tables.cc",

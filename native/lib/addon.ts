@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import type { FunctionSignature, MemoryRegion, Registers } from './types';
 
 export type NativeOutcomeKind =
-  | 'ready' | 'host-call' | 'abort' | 'exception' | 'timeout' | 'paused' | 'shutdown' | 'unexpected-exit';
+  | 'ready' | 'host-call' | 'abort' | 'exception' | 'timeout' | 'paused' | 'shutdown' | 'unexpected-exit'
+  | 'breakpoint' | 'watchpoint' | 'step';
 
 /** One VM exit, as the run loop reports it. */
 export interface NativeOutcome {
@@ -17,6 +18,23 @@ export interface NativeOutcome {
   vector?: number;
   errorCode?: number;
   cr2?: bigint;
+  /** 'breakpoint': the breakpoint address; 'watchpoint': the watched address. */
+  address?: bigint;
+  /** Debug-register slot (0-3) of a hardware breakpoint or watchpoint. */
+  hardwareSlot?: number;
+  /** 'watchpoint' on hosts without usable debug registers: the instruction that wrote. */
+  writerRip?: bigint;
+  /** 'watchpoint': the watched bytes before and after the access. */
+  oldValue?: Uint8Array;
+  newValue?: Uint8Array;
+}
+
+export type HardwareBreakpointKind = 'execute' | 'write' | 'readwrite';
+
+/** Register values the debugger may write; anything omitted is left as it is. */
+export interface RegisterWrites {
+  [gpr: string]: unknown;
+  fpu?: { fcw?: number; fsw?: number; ftw?: number; mxcsr?: number; st?: (Uint8Array | undefined)[]; xmm?: (Uint8Array | undefined)[] };
 }
 
 export interface NativeLayout {
@@ -82,8 +100,13 @@ export interface NativeSandbox {
   restore(): void;
   requestPause(): void;
   getRegisters(): Registers;
-  setRegisters(registers: Partial<Record<'rax' | 'rbx' | 'rcx' | 'rdx' | 'rsi' | 'rdi' | 'rbp' | 'rsp' | 'r8' | 'r9' |
-    'r10' | 'r11' | 'r12' | 'r13' | 'r14' | 'r15' | 'rip' | 'rflags', bigint>>): void;
+  /** General registers, rip/rflags, cr0/cr2/cr3/cr4/efer and segment {selector, base} as bigint fields; `fpu` for x87/SSE. */
+  setRegisters(registers: RegisterWrites): void;
+  setBreakpoint(address: bigint): void;
+  removeBreakpoint(address: bigint): void;
+  setHardwareBreakpoint(slot: number, config: { address: bigint; kind: HardwareBreakpointKind; length?: number }): void;
+  clearHardwareBreakpoint(slot: number): void;
+  setSingleStep(enabled: boolean): void;
   readMemory(address: bigint, length: number): Buffer;
   writeMemory(address: bigint, data: Uint8Array): void;
   writeInput(data: Uint8Array): void;
@@ -96,7 +119,7 @@ export interface NativeSandbox {
 export interface NativeAddon {
   NativeSandbox: new (elf: Uint8Array, options: NativeSandboxOptions) => NativeSandbox;
   inspectElf(elf: Uint8Array): NativeElfInfo;
-  checkKvm(device?: string): { apiVersion: number; guestDebug: boolean };
+  checkKvm(device?: string): { apiVersion: number; guestDebug: boolean; debugRegisters: boolean };
   liveMachines(): number;
 }
 

@@ -68,7 +68,10 @@ export class CallSession {
           `${this.what} did not finish within ${this.timeoutMs} ms; stopped at RIP 0x${outcome.rip.toString(16)}${fn ? ` in ${fn}` : ''}`));
       }
       case 'paused':
-        throw this.failure(new MicroVmError('INTERNAL', `${this.what} was paused, but this sandbox is not being debugged`));
+      case 'breakpoint':
+      case 'watchpoint':
+      case 'step':
+        throw this.failure(new MicroVmError('INTERNAL', `${this.what} stopped (${outcome.kind}), but this sandbox is not being debugged`));
       case 'shutdown':
       case 'unexpected-exit': {
         const fn = this.sandbox.functionAt(outcome.rip);

@@ -82,6 +82,11 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
                            InstanceMethod<&SandboxWrap::readOutput>("readOutput"),
                            InstanceMethod<&SandboxWrap::writeOutput>("writeOutput"),
                            InstanceMethod<&SandboxWrap::describe>("describe"),
+                           InstanceMethod<&SandboxWrap::setBreakpoint>("setBreakpoint"),
+                           InstanceMethod<&SandboxWrap::removeBreakpoint>("removeBreakpoint"),
+                           InstanceMethod<&SandboxWrap::setHardwareBreakpoint>("setHardwareBreakpoint"),
+                           InstanceMethod<&SandboxWrap::clearHardwareBreakpoint>("clearHardwareBreakpoint"),
+                           InstanceMethod<&SandboxWrap::setSingleStep>("setSingleStep"),
                            InstanceMethod<&SandboxWrap::dispose>("dispose"),
                        });
   }
@@ -253,8 +258,14 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
       kvm_sregs sregs;
       kvm_fpu fpu;
       machine().getRegisters(regs, sregs, fpu);
-      registersFromJs(info[0].As<Napi::Object>(), regs);
+      Napi::Object wanted = info[0].As<Napi::Object>();
+      registersFromJs(wanted, regs);
       machine().setRegisters(regs);
+      if (specialRegistersFromJs(wanted, sregs)) machine().setSpecialRegisters(sregs);
+      if (wanted.Has("fpu") && wanted.Get("fpu").IsObject()) {
+        Napi::Object fpu_fields = wanted.Get("fpu").As<Napi::Object>();
+        machine().editXsave([&](uint8_t* legacy) { fpuFromJs(fpu_fields, legacy); });
+      }
       return info.Env().Undefined();
     });
   }
@@ -339,6 +350,59 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     });
   }
 
+  Napi::Value setBreakpoint(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      machine().addSoftwareBreakpoint(bigintArgument(info[0], "address"));
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value removeBreakpoint(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      machine().removeSoftwareBreakpoint(bigintArgument(info[0], "address"));
+      return info.Env().Undefined();
+    });
+  }
+
+  // setHardwareBreakpoint(slot, { address, kind: 'execute' | 'write' | 'readwrite', length })
+  Napi::Value setHardwareBreakpoint(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      const int slot = int(bigintArgument(info[0], "slot"));
+      if (!info[1].IsObject()) fail("INVALID_OPTIONS", "setHardwareBreakpoint needs { address, kind, length }");
+      Napi::Object config = info[1].As<Napi::Object>();
+      HardwareSlot hardware;
+      hardware.enabled = true;
+      hardware.address = bigintArgument(config.Get("address"), "address");
+      const std::string kind = config.Get("kind").IsString() ? config.Get("kind").As<Napi::String>().Utf8Value() : "";
+      if (kind == "execute") hardware.kind = HardwareKind::kExecute;
+      else if (kind == "write") hardware.kind = HardwareKind::kWrite;
+      else if (kind == "readwrite") hardware.kind = HardwareKind::kReadWrite;
+      else fail("INVALID_OPTIONS", "kind must be 'execute', 'write' or 'readwrite', got '" + kind + "'");
+      hardware.length = uint8_t(config.Has("length") ? bigintArgument(config.Get("length"), "length") : 1);
+      machine().setHardwareSlot(slot, hardware);
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value clearHardwareBreakpoint(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      machine().setHardwareSlot(int(bigintArgument(info[0], "slot")), HardwareSlot{});
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value setSingleStep(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      machine().setSingleStep(info[0].ToBoolean().Value());
+      return info.Env().Undefined();
+    });
+  }
+
   Napi::Value dispose(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       release();
@@ -387,6 +451,7 @@ Napi::Value checkKvm(const Napi::CallbackInfo& info) {
     Napi::Object object = Napi::Object::New(env);
     object.Set("apiVersion", Napi::Number::New(env, kvm->apiVersion()));
     object.Set("guestDebug", Napi::Boolean::New(env, kvm->checkExtension(KVM_CAP_SET_GUEST_DEBUG) > 0));
+    object.Set("debugRegisters", Napi::Boolean::New(env, kvm->debugRegistersWork()));
     return object;
   });
 }

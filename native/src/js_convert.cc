@@ -1,5 +1,7 @@
 #include "js_convert.h"
 
+#include <cstring>
+
 #include "host_error.h"
 
 namespace microvm {
@@ -61,6 +63,14 @@ Napi::Object registersToJs(Napi::Env env, const kvm_regs& r, const kvm_sregs& s,
 Napi::Object outcomeToJs(Napi::Env env, const RunOutcome& outcome, const kvm_fpu* fpu) {
   Napi::Object object = Napi::Object::New(env);
   object.Set("kind", Napi::String::New(env, outcomeKindName(outcome.kind)));
+  if (outcome.kind == RunOutcome::kBreakpoint || outcome.kind == RunOutcome::kWatchpoint)
+    object.Set("address", big(env, outcome.address));
+  if (outcome.hardware_slot >= 0) object.Set("hardwareSlot", Napi::Number::New(env, outcome.hardware_slot));
+  if (outcome.writer_rip != 0) object.Set("writerRip", big(env, outcome.writer_rip));
+  if (outcome.kind == RunOutcome::kWatchpoint) {
+    object.Set("oldValue", Napi::Buffer<uint8_t>::Copy(env, outcome.old_value.data(), outcome.old_value.size()));
+    object.Set("newValue", Napi::Buffer<uint8_t>::Copy(env, outcome.new_value.data(), outcome.new_value.size()));
+  }
   object.Set("rip", big(env, outcome.regs.rip));
   if (!outcome.detail.empty()) object.Set("detail", Napi::String::New(env, outcome.detail));
   if (fpu != nullptr) object.Set("registers", registersToJs(env, outcome.regs, outcome.sregs, *fpu));
@@ -162,6 +172,62 @@ void registersFromJs(const Napi::Object& object, kvm_regs& regs) {
                 {"rip", &regs.rip}, {"rflags", &regs.rflags}};
   for (const Field& field : fields)
     if (object.Has(field.name)) *field.slot = bigintArgument(object.Get(field.name), field.name);
+}
+
+bool specialRegistersFromJs(const Napi::Object& object, kvm_sregs& sregs) {
+  bool any = false;
+  struct Field {
+    const char* name;
+    __u64* slot;
+  } fields[] = {{"cr0", &sregs.cr0}, {"cr2", &sregs.cr2}, {"cr3", &sregs.cr3}, {"cr4", &sregs.cr4}, {"efer", &sregs.efer}};
+  for (const Field& field : fields)
+    if (object.Has(field.name)) {
+      *field.slot = bigintArgument(object.Get(field.name), field.name);
+      any = true;
+    }
+  struct Segment {
+    const char* name;
+    kvm_segment* segment;
+  } segments[] = {{"cs", &sregs.cs}, {"ds", &sregs.ds}, {"es", &sregs.es}, {"fs", &sregs.fs}, {"gs", &sregs.gs}, {"ss", &sregs.ss}};
+  for (const Segment& entry : segments) {
+    if (!object.Has(entry.name) || !object.Get(entry.name).IsObject()) continue;
+    Napi::Object segment = object.Get(entry.name).As<Napi::Object>();
+    if (segment.Has("selector")) entry.segment->selector = uint16_t(bigintArgument(segment.Get("selector"), "selector"));
+    if (segment.Has("base")) entry.segment->base = bigintArgument(segment.Get("base"), "base");
+    any = true;
+  }
+  return any;
+}
+
+void fpuFromJs(const Napi::Object& fpu, uint8_t* legacy) {
+  auto put16 = [&](const char* name, size_t offset) {
+    if (fpu.Has(name)) {
+      const uint16_t value = uint16_t(bigintArgument(fpu.Get(name), name));
+      std::memcpy(legacy + offset, &value, 2);
+    }
+  };
+  put16("fcw", 0);
+  put16("fsw", 2);
+  if (fpu.Has("ftw")) legacy[4] = uint8_t(bigintArgument(fpu.Get("ftw"), "ftw"));
+  if (fpu.Has("mxcsr")) {
+    const uint32_t mxcsr = uint32_t(bigintArgument(fpu.Get("mxcsr"), "mxcsr"));
+    std::memcpy(legacy + 24, &mxcsr, 4);
+  }
+  auto putArray = [&](const char* name, size_t base, size_t stride, size_t width, uint32_t count) {
+    if (!fpu.Has(name) || !fpu.Get(name).IsArray()) return;
+    Napi::Array array = fpu.Get(name).As<Napi::Array>();
+    for (uint32_t i = 0; i < array.Length() && i < count; ++i) {
+      Napi::Value item = array.Get(i);
+      if (item.IsUndefined() || item.IsNull()) continue;
+      if (!item.IsTypedArray()) fail("INVALID_OPTIONS", std::string(name) + "[" + std::to_string(i) + "] must be a Uint8Array");
+      Napi::Uint8Array bytes = item.As<Napi::Uint8Array>();
+      if (bytes.ByteLength() != width)
+        fail("INVALID_OPTIONS", std::string(name) + "[" + std::to_string(i) + "] must be " + std::to_string(width) + " bytes");
+      std::memcpy(legacy + base + stride * i, bytes.Data(), width);
+    }
+  };
+  putArray("st", 32, 16, 10, 8);
+  putArray("xmm", 160, 16, 16, 16);
 }
 
 }  // namespace microvm

@@ -23,6 +23,9 @@ class Kvm {
   int apiVersion() const { return api_version_; }
   size_t vcpuMmapSize() const { return vcpu_mmap_size_; }
   int checkExtension(long capability) const;
+  // Whether data breakpoints in the debug registers actually fire (they do not on PVM hosts).
+  // Probed once with a throwaway VM.
+  bool debugRegistersWork();
   // Supported CPUID leaves, as KVM_SET_CPUID2 wants them.
   const std::vector<uint8_t>& supportedCpuid() const { return cpuid_; }
 
@@ -30,6 +33,7 @@ class Kvm {
   explicit Kvm(const std::string& path);
   UniqueFd fd_;
   int api_version_ = 0;
+  int debug_registers_work_ = -1;  // -1 not probed yet
   size_t vcpu_mmap_size_ = 0;
   std::vector<uint8_t> cpuid_;  // struct kvm_cpuid2 + entries
 };

@@ -91,6 +91,9 @@ const char* outcomeKindName(RunOutcome::Kind kind) {
     case RunOutcome::kPaused: return "paused";
     case RunOutcome::kShutdown: return "shutdown";
     case RunOutcome::kUnexpectedExit: return "unexpected-exit";
+    case RunOutcome::kBreakpoint: return "breakpoint";
+    case RunOutcome::kWatchpoint: return "watchpoint";
+    case RunOutcome::kStep: return "step";
   }
   return "unknown";
 }
@@ -268,6 +271,7 @@ void Machine::restore() {
   host_dirty_.merge(kvm_dirty_);
   memory_snapshot_.restore(memory_, host_dirty_);
   host_dirty_.clear();
+  reapplySoftwareBreakpoints();
   // General registers are not restored here: beginCall sets all of them for the next call.
   ioctlOrFail(kKvmSetXsave, vcpu_snapshot_.xsave.data(), "KVM_SET_XSAVE");
   // Ring-3 guest code can change segment selectors but no control register, MSR or debug
@@ -328,6 +332,19 @@ RunOutcome Machine::runUntilExit() {
     return outcome;
   };
 
+  if (debug_.active()) {
+    bool ended = false;
+    RunOutcome first;
+    if (stepOffSoftwareBreakpoint(ended, first) && ended) return leave(first);
+  }
+  uint64_t previous_rip = 0;
+  if (wantsTrapFlag()) {
+    kvm_regs regs;
+    ioctlOrFail(KVM_GET_REGS, &regs, "KVM_GET_REGS");
+    previous_rip = regs.rip;
+    armTrapFlag();
+    trap_flag_armed_ = true;
+  }
   for (;;) {
     if (pause_requested_.exchange(false)) return leave(exitOutcome(RunOutcome::kPaused));
     if (monotonicNs() >= deadline) return leave(exitOutcome(RunOutcome::kTimeout));
@@ -335,18 +352,41 @@ RunOutcome Machine::runUntilExit() {
       if (errno == EINTR || errno == EAGAIN) continue;  // deadline and pause are checked above
       fail("INTERNAL", "KVM_RUN failed: " + errnoText(errno));
     }
+    RunOutcome outcome;
+    if (!decodeExit(outcome)) continue;
+    if (outcome.kind == RunOutcome::kStep && emulatingWatchpoints()) {
+      // Emulated watchpoints: every instruction is a step; stop only when a watched value changed.
+      if (watchpointChanged(outcome, previous_rip) || debug_.single_step) return leave(outcome);
+      previous_rip = outcome.regs.rip;
+      armTrapFlag();
+      trap_flag_armed_ = true;
+      continue;
+    }
+    if (outcome.kind != RunOutcome::kStep) trap_flag_armed_ = false;
+    return leave(outcome);
+  }
+}
+
+// Turns the exit in kvm_run into an outcome; returns false when the vCPU should simply run on.
+bool Machine::decodeExit(RunOutcome& result) {
+  auto done = [&](RunOutcome outcome) {
+    result = std::move(outcome);
+    return true;
+  };
+  {
     switch (run_->exit_reason) {
-      case KVM_EXIT_IO: return leave(decodeIoExit());
+      case KVM_EXIT_IO: return done(decodeIoExit());
+      case KVM_EXIT_DEBUG: return done(decodeDebugExit());
       case KVM_EXIT_HLT: {
         RunOutcome outcome = exitOutcome(RunOutcome::kUnexpectedExit);
         outcome.detail = "guest executed hlt at RIP " + hex(outcome.regs.rip) + "; guests end calls by returning";
-        return leave(outcome);
+        return done(outcome);
       }
       case KVM_EXIT_SHUTDOWN: {
         RunOutcome outcome = exitOutcome(RunOutcome::kShutdown);
         outcome.detail = "triple fault: the CPU could not deliver an exception (last RIP " + hex(outcome.regs.rip) +
                          ") and shut the VM down";
-        return leave(outcome);
+        return done(outcome);
       }
       case KVM_EXIT_MMIO: {
         const uint64_t address = run_->mmio.phys_addr;
@@ -357,14 +397,14 @@ RunOutcome Machine::runUntilExit() {
                          " bytes at guest physical address " + hex(address) + ", outside guest memory, at RIP " +
                          hex(outcome.regs.rip);
         completePendingExit();
-        return leave(outcome);
+        return done(outcome);
       }
       case KVM_EXIT_FAIL_ENTRY: {
         const unsigned long long reason = run_->fail_entry.hardware_entry_failure_reason;
         RunOutcome outcome = exitOutcome(RunOutcome::kUnexpectedExit);
         outcome.detail = "the CPU refused to enter the guest (hardware reason " + hex(reason) + ") at RIP " +
                          hex(outcome.regs.rip);
-        return leave(outcome);
+        return done(outcome);
       }
       case KVM_EXIT_INTERNAL_ERROR: {
         const unsigned suberror = run_->internal.suberror;
@@ -374,15 +414,15 @@ RunOutcome Machine::runUntilExit() {
         outcome.detail = "KVM could not handle the guest's instruction (internal error, suberror " +
                          std::to_string(suberror) + (data.empty() ? "" : ", data" + data) + ") at RIP " +
                          hex(outcome.regs.rip);
-        return leave(outcome);
+        return done(outcome);
       }
-      case KVM_EXIT_INTR: continue;
+      case KVM_EXIT_INTR: return false;
       default: {
         const unsigned reason = run_->exit_reason;
         RunOutcome outcome = exitOutcome(RunOutcome::kUnexpectedExit);
         outcome.detail = "unexpected VM exit (KVM exit reason " + std::to_string(reason) + ") at RIP " +
                          hex(outcome.regs.rip);
-        return leave(outcome);
+        return done(outcome);
       }
     }
   }
@@ -471,6 +511,7 @@ RunOutcome Machine::decodeException() {
     initialSpecialRegisters(user, outcome.sregs.cr3);
     outcome.sregs.cs = user.cs;
     outcome.sregs.ss = user.ss;
+    if (debuggerException(outcome)) return outcome;
   }
   return outcome;
 }
@@ -508,12 +549,19 @@ void Machine::readVirtual(uint64_t address, uint8_t* out, uint64_t length) const
   kvm_sregs sregs;
   ioctlOrFail(KVM_GET_SREGS, &sregs, "KVM_GET_SREGS");
   memory_.readVirtual(sregs.cr3, address, out, length);
+  hideSoftwareBreakpoints(address, out, length);
 }
 
 void Machine::writeVirtual(uint64_t address, const uint8_t* data, uint64_t length) {
   kvm_sregs sregs;
   ioctlOrFail(KVM_GET_SREGS, &sregs, "KVM_GET_SREGS");
   memory_.writeVirtual(sregs.cr3, address, data, length);
+  // A write over an armed int3 changes the instruction underneath, not the breakpoint.
+  for (auto it = debug_.software.lower_bound(address); it != debug_.software.end() && it->first - address < length; ++it) {
+    it->second = data[it->first - address];
+    uint64_t physical;
+    if (physicalAddressOf(it->first, physical)) *memory_.at(physical, 1, "breakpoint") = 0xCC;
+  }
   // Identity-mapped, so the virtual range is the physical one; a write through a guest-made
   // mapping elsewhere would also be caught by marking every page it could touch.
   host_dirty_.mark(address, length);

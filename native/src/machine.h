@@ -14,6 +14,7 @@
 #include "guest_memory.h"
 #include "kvm.h"
 #include "layout.h"
+#include "debug_state.h"
 #include "memory_snapshot.h"
 #include "system_tables.h"
 #include "unique_fd.h"
@@ -21,12 +22,21 @@
 namespace microvm {
 
 struct RunOutcome {
-  enum Kind { kReady, kHostCall, kAbort, kException, kTimeout, kPaused, kShutdown, kUnexpectedExit };
+  enum Kind {
+    kReady, kHostCall, kAbort, kException, kTimeout, kPaused, kShutdown, kUnexpectedExit,
+    kBreakpoint,  // a software or hardware execution breakpoint at `address`
+    kWatchpoint,  // a data watchpoint in `hardware_slot` was hit; RIP is after the access
+    kStep,        // one instruction was single-stepped
+  };
   Kind kind = kReady;
   std::string detail;  // words for kUnexpectedExit and kShutdown
   kvm_regs regs{};     // at the exit; for kException, reconstructed at the faulting instruction
   kvm_sregs sregs{};
   ExceptionFrame frame{};  // kException only
+  uint64_t address = 0;    // kBreakpoint: the breakpoint address; kWatchpoint: the watched address
+  int hardware_slot = -1;  // kBreakpoint/kWatchpoint from a debug register
+  uint64_t writer_rip = 0;  // kWatchpoint when emulated: the instruction that wrote (0 if unknown)
+  std::vector<uint8_t> old_value, new_value;  // kWatchpoint: the watched bytes before and after
 };
 
 const char* outcomeKindName(RunOutcome::Kind kind);
@@ -76,11 +86,41 @@ class Machine {
   uint64_t snapshotPages() const { return memory_snapshot_.storedPages(); }
   uint64_t dispatchFunction() const { return dispatch_function_; }
 
+  // Debugging (machine_debug.cc). Breakpoints survive restore; memory reads never show the int3s.
+  void addSoftwareBreakpoint(uint64_t address);
+  void removeSoftwareBreakpoint(uint64_t address);
+  void setHardwareSlot(int slot, const HardwareSlot& config);
+  void setSingleStep(bool enabled);
+  const DebugState& debugState() const { return debug_; }
+  void setSpecialRegisters(const kvm_sregs& sregs);
+  // Applies `edit` to the XSAVE image (the FXSAVE layout in its first 512 bytes) and writes it back.
+  template <typename Edit>
+  void editXsave(Edit edit) {
+    std::vector<uint8_t> xsave = readXsave();
+    edit(xsave.data());
+    writeXsave(xsave);
+  }
+
  private:
   void createVm();
   void loadImage();
   void writePeb();
   void initialiseFpu();
+  std::vector<uint8_t> readXsave() const;
+  void writeXsave(std::vector<uint8_t>& xsave);
+  void applyGuestDebug();
+  void reapplySoftwareBreakpoints();
+  void hideSoftwareBreakpoints(uint64_t address, uint8_t* bytes, uint64_t length) const;
+  bool physicalAddressOf(uint64_t virtual_address, uint64_t& physical) const;
+  RunOutcome decodeDebugExit();
+  RunOutcome returnToUser(RunOutcome outcome, uint64_t rip, bool keep_trap_flag);
+  bool debuggerException(RunOutcome& outcome);
+  bool wantsTrapFlag() const;
+  void armTrapFlag();
+  bool watchpointChanged(RunOutcome& outcome, uint64_t previous_rip);
+  bool emulatingWatchpoints() const;
+  bool decodeExit(RunOutcome& outcome);
+  bool stepOffSoftwareBreakpoint(bool& stepped_into_exit, RunOutcome& outcome);
   void fetchDirtyLog();
   void captureVcpu(VcpuSnapshot& snapshot) const;
   RunOutcome exitOutcome(RunOutcome::Kind kind, std::string detail = {});
@@ -111,6 +151,10 @@ class Machine {
   std::vector<uint32_t> saved_msr_indices_;
   size_t xsave_size_ = 0;
 
+  DebugState debug_;
+  std::vector<std::vector<uint8_t>> watched_values_{4};  // last seen bytes of each watchpoint slot
+  bool resume_over_hardware_breakpoint_ = false;
+  bool trap_flag_armed_ = false;
   int64_t remaining_ns_ = 0;
   std::atomic<bool> pause_requested_{false};
   std::atomic<pid_t> running_thread_{0};

@@ -57,6 +57,7 @@ export interface DemoServerStats {
 export class DemoServer {
   private readonly server: http.Server;
   private closing: Promise<void> | undefined;
+  private bound: AddressInfo | undefined;
   private readonly routes: ReadonlyMap<string, () => Promise<Reply>>;
 
   private constructor(
@@ -104,18 +105,22 @@ export class DemoServer {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
         this.server.off('error', reject);
+        this.bound = this.server.address() as AddressInfo;
         resolve();
       });
     });
   }
 
+  /** The port it listens (or listened) on. */
   get port(): number {
-    return (this.server.address() as AddressInfo).port;
+    if (!this.bound) throw new Error('the server is not listening');
+    return this.bound.port;
   }
 
   get url(): string {
-    const { address, family } = this.server.address() as AddressInfo;
-    return `http://${family === 'IPv6' ? `[${address}]` : address}:${this.port}`;
+    if (!this.bound) throw new Error('the server is not listening');
+    const { address, family, port } = this.bound;
+    return `http://${family === 'IPv6' ? `[${address}]` : address}:${port}`;
   }
 
   stats(): DemoServerStats {
