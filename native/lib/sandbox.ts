@@ -20,7 +20,7 @@ export function fromNativeError(error: unknown, prefix = ''): MicroVmError {
   if (error instanceof MicroVmError) return error;
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
-  const known = typeof code === 'string' && code !== 'UNMAPPED' ? code : 'INTERNAL';
+  const known = typeof code === 'string' ? code : 'INTERNAL';
   return new MicroVmError(known as MicroVmError['code'], prefix + message);
 }
 
@@ -288,7 +288,7 @@ export function liveSandboxCount(): number {
 }
 
 /** Checks that KVM is usable; throws KVM_UNAVAILABLE with what to do otherwise. */
-export function checkKvm(device?: string): { apiVersion: number; guestDebug: boolean } {
+export function checkKvm(device?: string): { apiVersion: number; guestDebug: boolean; debugRegisters: boolean } {
   try {
     return nativeAddon().checkKvm(device);
   } catch (error) {

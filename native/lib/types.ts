@@ -155,4 +155,6 @@ export type ErrorCode =
   | 'UNEXPECTED_EXIT'      // the guest left the VM in a way the ABI does not allow (hlt, unknown port, MMIO, shutdown)
   | 'SANDBOX_DISPOSED'     // the sandbox was disposed
   | 'SANDBOX_BUSY'         // a call is already running on this sandbox
+  | 'UNMAPPED'             // a debugger read or write of guest memory that is not mapped
+  | 'UNSUPPORTED'          // a debugger feature this KVM host cannot provide
   | 'INTERNAL';            // a host-side failure (an ioctl failed)
