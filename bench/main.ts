@@ -1,0 +1,144 @@
+// `npm run bench` (bench/run.js → here): the floor, in-process, HTTP and density figures of one
+// run, as a table (or JSON with --json), written into docs/performance.md.
+import path from 'node:path';
+import { repoRoot } from '../guest-templates/toolchain';
+import { measureDensity } from './density';
+import { measureFloor } from './floor';
+import { buildBenchGuests } from './guests';
+import { httpUnavailable, measureHttp } from './http';
+import { measureInProcess } from './inprocess';
+import { machineFacts } from './machine';
+import { markdown, rows, targets, writeReport, type BenchResults } from './report';
+
+interface Options {
+  iterations: number;
+  bytesIterations: number;
+  cold: number;
+  floorExits: number;
+  floorCreates: number;
+  httpRequests: number;
+  httpConcurrency: number;
+  httpWarmup: number;
+  density: number;
+  http: boolean;
+  densityEnabled: boolean;
+  json: boolean;
+  out: string | undefined;
+}
+
+const NUMERIC: Record<string, keyof Options> = {
+  '--iterations': 'iterations',
+  '--bytes-iterations': 'bytesIterations',
+  '--cold': 'cold',
+  '--floor-exits': 'floorExits',
+  '--floor-creates': 'floorCreates',
+  '--http-requests': 'httpRequests',
+  '--http-concurrency': 'httpConcurrency',
+  '--http-warmup': 'httpWarmup',
+  '--density': 'density',
+};
+
+const USAGE = `Usage: npm run bench -- [flags]
+  --iterations N        warm calls per in-process figure (default 2000)
+  --bytes-iterations N  calls with a 1 MiB argument (default 200)
+  --cold N              cold create + call + destroy rounds (default 200)
+  --floor-exits N       raw KVM exits timed by kvm-floor (default 20000)
+  --floor-creates N     raw VM lifecycles timed by kvm-floor (default 200)
+  --http-requests N     hey -n (default 1000)
+  --http-concurrency N  hey -c, also the server's pool size (default 5)
+  --http-warmup N       unreported requests per route first (default 200)
+  --density N           idle sandboxes held at once (default 1000; the issue's figure is 10000)
+  --no-http, --no-density   skip those parts
+  --json                print the results as JSON instead of the table
+  --out FILE            the report to update (default docs/performance.md); --no-write to skip
+`;
+
+class UsageError extends Error {}
+
+function parse(argv: readonly string[], root: string): Options {
+  const options: Options = {
+    iterations: 2000, bytesIterations: 200, cold: 200, floorExits: 20000, floorCreates: 200,
+    httpRequests: 1000, httpConcurrency: 5, httpWarmup: 200, density: 1000,
+    http: true, densityEnabled: true, json: false, out: path.join(root, 'docs', 'performance.md'),
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const key = NUMERIC[flag];
+    if (key !== undefined) {
+      const text = argv[++i] ?? '';
+      const min = key === 'httpWarmup' ? 0 : 1;
+      if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`${flag} expects an integer >= ${min}, got ${JSON.stringify(text)}`);
+      (options[key] as number) = Number(text);
+    } else if (flag === '--no-http') options.http = false;
+    else if (flag === '--no-density') options.densityEnabled = false;
+    else if (flag === '--json') options.json = true;
+    else if (flag === '--no-write') options.out = undefined;
+    else if (flag === '--out') {
+      const file = argv[++i];
+      if (!file) throw new UsageError('--out expects a file');
+      options.out = path.resolve(file);
+    } else throw new UsageError(`unknown flag ${flag}`);
+  }
+  return options;
+}
+
+const progress = (text: string): void => void process.stderr.write(`bench: ${text}\n`);
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const root = repoRoot();
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let options: Options;
+  try {
+    options = parse(argv, root);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`bench: ${error.message}\n${USAGE}`);
+    return 2;
+  }
+
+  progress('building the guests');
+  const guests = buildBenchGuests();
+  progress(`raw KVM floor (bench/kvm-floor.c, ${options.floorExits} exits, ${options.floorCreates} VM lifecycles)`);
+  const floor = measureFloor(root, { exits: options.floorExits, creates: options.floorCreates, ioctls: Math.max(100, Math.floor(options.floorExits / 10)) });
+  progress(`in-process warm calls (${options.iterations} each), 1 MiB argument, cold (${options.cold})`);
+  const inprocess = await measureInProcess(guests, { iterations: options.iterations, bytesIterations: options.bytesIterations, coldIterations: options.cold });
+
+  let http: BenchResults['http'];
+  const missing = httpUnavailable();
+  if (!options.http) http = { skipped: '--no-http' };
+  else if (missing) http = { skipped: missing };
+  else {
+    progress(`HTTP: hey -n ${options.httpRequests} -c ${options.httpConcurrency} on the no-VM route, /warm, /cold`);
+    http = await measureHttp(root, guests.hello, { requests: options.httpRequests, concurrency: options.httpConcurrency, warmupRequests: options.httpWarmup });
+  }
+  let density: BenchResults['density'];
+  if (!options.densityEnabled) density = { skipped: '--no-density' };
+  else {
+    progress(`density: ${options.density} idle sandboxes in one process`);
+    density = measureDensity(root, guests.hello, options.density);
+  }
+
+  const results: BenchResults = {
+    date: new Date().toISOString(),
+    command: argv.length > 0 ? `npm run bench -- ${argv.join(' ')}` : 'npm run bench',
+    machine: machineFacts(root),
+    floor,
+    inprocess,
+    http,
+    density,
+  };
+  if (options.out) {
+    writeReport(options.out, results);
+    progress(`wrote ${path.relative(process.cwd(), options.out) || options.out}`);
+  }
+  process.stdout.write(options.json ? JSON.stringify(withDerived(results), null, 2) + '\n' : markdown(results));
+  return 0;
+}
+
+// The JSON carries the rows and targets too, so consumers need not recompute ratios.
+function withDerived(results: BenchResults): BenchResults & { rows: ReturnType<typeof rows>; targets: ReturnType<typeof targets> } {
+  return { ...results, rows: rows(results), targets: targets(results) };
+}

@@ -1,0 +1,205 @@
+// Turns bench results into rows with ratios to their floors, the issue-4 targets with met / not
+// met, a Markdown report, and the generated block of docs/performance.md.
+import fs from 'node:fs';
+import type { TimingSummary } from '../native/lib/server';
+import type { DensityResult } from './density';
+import type { Floor, FloorStat } from './floor';
+import type { HeyResult, HttpResults } from './http';
+import type { InProcessResults } from './inprocess';
+import type { MachineFacts } from './machine';
+
+export interface BenchResults {
+  readonly date: string;
+  readonly command: string;
+  readonly machine: MachineFacts;
+  readonly floor: Floor;
+  readonly inprocess: InProcessResults;
+  readonly http: HttpResults | { readonly skipped: string };
+  readonly density: (DensityResult & { readonly launched_with: string }) | { readonly skipped: string };
+}
+
+export interface Row {
+  readonly group: string;
+  readonly name: string;
+  readonly mean_us: number;
+  readonly p50_us: number;
+  readonly p99_us: number;
+  readonly floor: string;
+  readonly ratio: number;
+}
+
+export interface Target {
+  readonly target: string;
+  readonly measured: string;
+  readonly ratio: number | null;
+  readonly limit: number;
+  readonly met: boolean;
+}
+
+type Stat = Pick<TimingSummary, 'mean_us' | 'p50_us' | 'p99_us'> | FloorStat;
+
+const FLOOR_EXIT = 'ring-3 exit';
+const FLOOR_LIFECYCLE = 'raw VM lifecycle';
+const FLOOR_CREATE = 'raw VM create';
+const FLOOR_DESTROY = 'raw VM destroy';
+const FLOOR_HTTP = 'HTTP no-VM route';
+
+export function rows(results: BenchResults): Row[] {
+  const f = results.floor;
+  const w = results.inprocess;
+  const row = (group: string, name: string, stat: Stat, floor: string, floorMean: number): Row => ({
+    group, name, mean_us: stat.mean_us, p50_us: stat.p50_us, p99_us: stat.p99_us, floor, ratio: stat.mean_us / floorMean,
+  });
+  const exit = f.exit_ring3.mean_us;
+  const out: Row[] = [
+    row('floor', 'raw KVM: ring-3 port-I/O exit round trip (floor)', f.exit_ring3, FLOOR_EXIT, exit),
+    row('floor', 'raw KVM: ring-0 port-I/O exit round trip', f.exit_ring0, FLOOR_EXIT, exit),
+    row('floor', 'raw KVM: ring-3 MMIO exit round trip', f.exit_ring3_mmio, FLOOR_EXIT, exit),
+    row('floor', 'raw KVM: one vCPU ioctl (KVM_SET_REGS)', f.ioctl_set_regs, FLOOR_EXIT, exit),
+    row('floor', 'raw KVM: VM + vCPU creation, runnable', f.vm_create, FLOOR_LIFECYCLE, f.vm_lifecycle.mean_us),
+    row('floor', 'raw KVM: first KVM_RUN to the first exit', f.vm_first_exit, FLOOR_LIFECYCLE, f.vm_lifecycle.mean_us),
+    row('floor', 'raw KVM: destroy (close fds, unmap)', f.vm_destroy, FLOOR_LIFECYCLE, f.vm_lifecycle.mean_us),
+    row('floor', 'raw KVM: create + first exit + destroy (floor)', f.vm_lifecycle, FLOOR_LIFECYCLE, f.vm_lifecycle.mean_us),
+    row('warm', 'warm PrintOutput (1 HostPrint) + restore, callSync', w.warm_sync, FLOOR_EXIT, exit),
+    row('warm', 'warm PrintOutput (1 HostPrint) + restore, async call', w.warm_async, FLOOR_EXIT, exit),
+    row('warm', 'warm Add(1, 2) + restore, callSync (no host call)', w.warm_add_sync, FLOOR_EXIT, exit),
+    row('warm', 'restore alone (nothing dirty)', w.restore, FLOOR_EXIT, exit),
+    row('warm', 'warm SumBytes(1 MiB bytes) + restore, callSync', w.bytes_1mib_sync, FLOOR_EXIT, exit),
+    row('cold', 'cold: create + load + init + PrintOutput + destroy', w.cold, FLOOR_LIFECYCLE, f.vm_lifecycle.mean_us),
+    row('cold', 'cold: Sandbox.create alone (load, init, snapshot)', w.cold_create, FLOOR_CREATE, f.vm_create.mean_us),
+    row('cold', 'cold: dispose alone', w.cold_dispose, FLOOR_DESTROY, f.vm_destroy.mean_us),
+  ];
+  if (!('skipped' in results.http)) {
+    const h = results.http;
+    const hey = (r: HeyResult): Stat => ({ mean_us: r.average_us, p50_us: r.p50_us, p99_us: r.p99_us });
+    out.push(
+      row('http', `HTTP ${h.noop.requests} × -c ${h.noop.concurrency}: no-VM route (floor)`, hey(h.noop), FLOOR_HTTP, h.noop.average_us),
+      row('http', `HTTP ${h.warm.requests} × -c ${h.warm.concurrency}: /warm`, hey(h.warm), FLOOR_HTTP, h.noop.average_us),
+      row('http', `HTTP ${h.cold.requests} × -c ${h.cold.concurrency}: /cold`, hey(h.cold), FLOOR_HTTP, h.noop.average_us),
+    );
+  }
+  if (!('skipped' in results.density)) {
+    const d = results.density;
+    out.push(row('density', `density: Sandbox.create while ${d.created} are held`, d.create, FLOOR_CREATE, f.vm_create.mean_us));
+  }
+  return out;
+}
+
+const WARM_LIMIT = 5;
+const COLD_LIMIT = 2;
+const HTTP_LIMIT = 1.15;
+const DENSITY_COUNT = 10_000;
+const DENSITY_KIB = 256;
+const ASYNC_EXTRA_US = 20;
+
+export function targets(results: BenchResults): Target[] {
+  const f = results.floor;
+  const w = results.inprocess;
+  const warmRatio = w.warm_sync.mean_us / f.exit_ring3.mean_us;
+  const coldRatio = w.cold.mean_us / f.vm_lifecycle.mean_us;
+  const asyncExtra = w.warm_async.mean_us - w.warm_sync.mean_us;
+  const list: Target[] = [
+    { target: `warm call with HostPrint + restore ≤ ${WARM_LIMIT}× the raw ring-3 port-I/O exit`, measured: `${us(w.warm_sync.mean_us)} vs ${us(f.exit_ring3.mean_us)}`, ratio: warmRatio, limit: WARM_LIMIT, met: warmRatio <= WARM_LIMIT },
+    { target: `cold create + call + destroy ≤ ${COLD_LIMIT}× raw VM create + first exit + destroy`, measured: `${us(w.cold.mean_us)} vs ${us(f.vm_lifecycle.mean_us)}`, ratio: coldRatio, limit: COLD_LIMIT, met: coldRatio <= COLD_LIMIT },
+    { target: `async call() adds ≤ ${ASYNC_EXTRA_US} µs over callSync() (PrintOutput, mean)`, measured: `${asyncExtra >= 0 ? '+' : '−'}${us(Math.abs(asyncExtra))} (${us(w.warm_async.mean_us)} vs ${us(w.warm_sync.mean_us)})`, ratio: null, limit: ASYNC_EXTRA_US, met: asyncExtra <= ASYNC_EXTRA_US },
+  ];
+  if ('skipped' in results.http) {
+    list.push({ target: `HTTP /warm average ≤ ${HTTP_LIMIT}× the no-VM route, no failed request`, measured: `not measured: ${results.http.skipped}`, ratio: null, limit: HTTP_LIMIT, met: false });
+  } else {
+    const h = results.http;
+    const ratio = h.warm.average_us / h.noop.average_us;
+    const failed = h.warm.failed + h.noop.failed;
+    list.push({
+      target: `HTTP /warm average ≤ ${HTTP_LIMIT}× the no-VM route, no failed request`,
+      measured: `${us(h.warm.average_us)} vs ${us(h.noop.average_us)}; ${h.warm.failed} of ${h.warm.requests} /warm failed`,
+      ratio, limit: HTTP_LIMIT, met: ratio <= HTTP_LIMIT && failed === 0,
+    });
+  }
+  if ('skipped' in results.density) {
+    list.push({ target: `${DENSITY_COUNT} idle sandboxes in one process at ≤ ${DENSITY_KIB} KiB host RSS each`, measured: `not measured: ${results.density.skipped}`, ratio: null, limit: DENSITY_KIB, met: false });
+  } else {
+    const d = results.density;
+    const short = d.created >= DENSITY_COUNT ? ''
+      : d.created < d.requested ? `; only ${d.created} of ${d.requested} could be created (${d.limited_by ?? 'unknown limit'})`
+      : `; run with --density ${DENSITY_COUNT} for the target`;
+    list.push({
+      target: `${DENSITY_COUNT} idle sandboxes in one process at ≤ ${DENSITY_KIB} KiB host RSS each`,
+      measured: `${kib(d.rss_per_sandbox_kib)} RSS per sandbox with ${d.created} held${short}`,
+      ratio: d.rss_per_sandbox_kib / DENSITY_KIB, limit: DENSITY_KIB, met: d.created >= DENSITY_COUNT && d.rss_per_sandbox_kib <= DENSITY_KIB,
+    });
+  }
+  return list;
+}
+
+export function us(value: number): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  if (Math.abs(value) >= 1000) return `${(value / 1000).toFixed(2)} ms`;
+  return `${value.toFixed(1)} µs`;
+}
+
+const kib = (value: number): string => `${value.toFixed(0)} KiB`;
+const ratio = (value: number | null): string => (value === null || !Number.isFinite(value) ? '—' : `${value.toFixed(2)}×`);
+
+export function markdown(results: BenchResults): string {
+  const m = results.machine;
+  const lines = [
+    `Measured ${results.date} with \`${results.command}\` (commit ${m.commit}).`,
+    '',
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB; ${m.kernel}; ${m.kvm}; KVM API ${results.floor.kvm_api_version}; Node ${m.node}; ${m.gcc}; ${m.hey}.`,
+    '',
+    '| measurement | mean | p50 | p99 | floor | × floor |',
+    '| --- | ---: | ---: | ---: | --- | ---: |',
+    ...rows(results).map((r) => `| ${r.name} | ${us(r.mean_us)} | ${us(r.p50_us)} | ${us(r.p99_us)} | ${r.floor} | ${ratio(r.ratio)} |`),
+    '',
+    `Other vCPU ioctls (mean): ${ioctlLine(results.floor)}.`,
+  ];
+  if (!('skipped' in results.density)) {
+    const d = results.density;
+    lines.push(
+      '',
+      '| density | value |',
+      '| --- | ---: |',
+      `| idle sandboxes held at once (requested) | ${d.created} (${d.requested}) |`,
+      `| host RSS per sandbox | ${kib(d.rss_per_sandbox_kib)} |`,
+      `| machine memory per sandbox (MemAvailable drop, includes the kernel's per-VM memory) | ${kib(d.system_per_sandbox_kib)} |`,
+      `| time to create all | ${us(d.create_total_ms * 1000)} |`,
+      `| time to dispose all | ${us(d.dispose_total_ms * 1000)} |`,
+      `| open files per sandbox; limit | ${d.fds_per_sandbox}; ${d.open_file_limit ?? 'unlimited'} (${d.launched_with}) |`,
+    );
+  } else lines.push('', `Density: not measured (${results.density.skipped}).`);
+  if ('skipped' in results.http) lines.push('', `HTTP: not measured (${results.http.skipped}).`);
+  else {
+    const h = results.http;
+    lines.push('', `HTTP: \`hey -n ${h.warm.requests} -c ${h.warm.concurrency}\` against \`microvm serve --pool ${h.pool}\`; failed requests: no-VM ${h.noop.failed}, /warm ${h.warm.failed}, /cold ${h.cold.failed}; throughput ${h.noop.requests_per_sec.toFixed(0)} / ${h.warm.requests_per_sec.toFixed(0)} / ${h.cold.requests_per_sec.toFixed(0)} requests/s; clean shutdown: ${h.clean_shutdown ? 'yes' : 'no'}.`);
+  }
+  lines.push(
+    '',
+    '| target (issue 4) | measured | ratio | met |',
+    '| --- | --- | ---: | --- |',
+    ...targets(results).map((t) => `| ${t.target} | ${t.measured} | ${ratio(t.ratio)} | ${t.met ? 'met' : '**not met**'} |`),
+  );
+  return lines.join('\n') + '\n';
+}
+
+function ioctlLine(floor: Floor): string {
+  const names: [string, FloorStat][] = [
+    ['KVM_GET_REGS', floor.ioctl_get_regs], ['KVM_GET_SREGS', floor.ioctl_get_sregs], ['KVM_SET_SREGS', floor.ioctl_set_sregs],
+    ['KVM_SET_XSAVE', floor.ioctl_set_xsave], ['KVM_GET_DIRTY_LOG (a VM ioctl)', floor.ioctl_get_dirty_log],
+  ];
+  return names.map(([name, stat]) => `${name} ${us(stat.mean_us)}`).join(', ');
+}
+
+export const BEGIN_MARK = '<!-- bench:begin (generated by `npm run bench`; edit outside these marks) -->';
+export const END_MARK = '<!-- bench:end -->';
+
+/** Replaces the generated block of the report file, keeping the prose around it. */
+export function writeReport(file: string, results: BenchResults): void {
+  const block = `${BEGIN_MARK}\n${markdown(results)}${END_MARK}`;
+  const existing = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const begin = existing.indexOf(BEGIN_MARK);
+  const end = existing.indexOf(END_MARK);
+  const text = begin >= 0 && end > begin
+    ? existing.slice(0, begin) + block + existing.slice(end + END_MARK.length)
+    : `# Performance\n\n${block}\n`;
+  fs.writeFileSync(file, text);
+}
