@@ -1,0 +1,4 @@
+// Public API of the DWARF engine (filled in below as modules land).
+export { DwarfFile } from './dwarf-file';
+export { decodeLineProgram, readLineProgramHeader, lineFilePath } from './line-program';
+export type { LineProgram, LineProgramHeader, LineRow, LineFileEntry } from './line-program';
