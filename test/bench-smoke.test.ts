@@ -1,0 +1,172 @@
+// A tiny run of `npm run bench` and of `microvm bench`: every field is there and the server routes
+// answer. Correctness only: nothing here asserts a timing.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { buildHelloGuest } from '../bin/cli/commands/serve';
+import { FLOOR_KEYS } from '../bench/floor';
+import { parseHeyCsv } from '../bench/http';
+import { BEGIN_MARK, END_MARK } from '../bench/report';
+import { needsKvm } from './support/kvm';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const CLI = path.join(ROOT, 'bin', 'microvm.js');
+const HAVE_HEY = !spawnSync('hey', [], { stdio: 'ignore' }).error;
+
+type Json = Record<string, unknown>;
+
+function assertTiming(value: unknown, where: string): void {
+  const stat = value as Json;
+  for (const key of ['mean_us', 'p50_us', 'p99_us']) {
+    assert.equal(typeof stat?.[key], 'number', `${where}.${key}`);
+    assert.ok(Number.isFinite(stat[key]) && (stat[key] as number) >= 0, `${where}.${key} = ${String(stat[key])}`);
+  }
+}
+
+test('parseHeyCsv counts only 200s as successes and takes percentiles from the samples', () => {
+  const csv = [
+    'response-time,DNS+dialup,DNS,Request-write,Response-delay,Response-read,status-code,offset',
+    '0.0010,0,0,0,0,0,200,0.0000',
+    '0.0030,0,0,0,0,0,200,0.0010',
+    '0.0020,0,0,0,0,0,503,0.0020',
+    '0.0020,0,0,0,0,0,200,0.0030',
+  ].join('\n');
+  const result = parseHeyCsv(csv, 5, 2);
+  assert.equal(result.ok, 3);
+  assert.equal(result.failed, 2); // one 503 and one request that never answered
+  assert.equal(result.average_us, 2000);
+  assert.equal(result.p50_us, 2000);
+  assert.equal(result.fastest_us, 1000);
+  assert.equal(result.slowest_us, 3000);
+});
+
+describe('npm run bench (smoke)', { skip: needsKvm }, () => {
+  let dir: string;
+  let results: Json;
+  let report: string;
+
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-'));
+    const out = path.join(dir, 'performance.md');
+    fs.writeFileSync(out, `# Kept prose\n\n${BEGIN_MARK}\nold table\n${END_MARK}\n\nMore prose.\n`);
+    const run = spawnSync(process.execPath, [
+      path.join(ROOT, 'bench', 'run.js'), '--json', '--out', out,
+      '--iterations', '20', '--bytes-iterations', '3', '--cold', '3', '--floor-exits', '200', '--floor-creates', '3',
+      '--http-requests', '20', '--http-warmup', '0', '--density', '5',
+    ], { encoding: 'utf8', timeout: 240_000 });
+    assert.equal(run.status, 0, `bench failed:\n${run.stderr}`);
+    results = JSON.parse(run.stdout) as Json;
+    report = fs.readFileSync(out, 'utf8');
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test('records the machine and the command', () => {
+    const machine = results.machine as Json;
+    for (const key of ['cpu', 'cores', 'kernel', 'kvm', 'node', 'gcc', 'commit']) assert.ok(machine[key] !== undefined, key);
+    assert.match(String(results.command), /^npm run bench -- --json/);
+  });
+
+  test('the floor has every raw KVM figure', () => {
+    const floor = results.floor as Json;
+    assert.equal(floor.kvm_api_version, 12);
+    for (const key of FLOOR_KEYS) assertTiming(floor[key], `floor.${key}`);
+  });
+
+  test('the in-process figures are all there, with their iteration counts', () => {
+    const inprocess = results.inprocess as Json;
+    for (const key of ['warm_sync', 'warm_async', 'warm_add_sync', 'restore', 'bytes_1mib_sync', 'cold', 'cold_create', 'cold_dispose']) {
+      assertTiming(inprocess[key], `inprocess.${key}`);
+    }
+    assert.equal((inprocess.warm_sync as Json).iterations, 20);
+    assert.equal((inprocess.bytes_1mib_sync as Json).iterations, 3);
+    assert.equal((inprocess.cold as Json).iterations, 3);
+  });
+
+  test('HTTP: every route of microvm serve answered, hey ran on all three, the server shut down cleanly', { skip: HAVE_HEY ? false : 'hey is not installed' }, () => {
+    const http = results.http as Json;
+    assert.deepEqual(http.route_checks, {
+      '/hyperlight/hello-world/cold': 200,
+      '/hyperlight/hello-world/warm': 200,
+      '/hyperlight/hello-world/noop': 200,
+      '/hyperlight/hello-world/vm-count': 200,
+      '/hyperlight/hello-world/safety/deref-raw-null-ptr': 500,
+    });
+    for (const route of ['noop', 'warm', 'cold']) {
+      const hey = http[route] as Json;
+      assert.equal(hey.requests, 20, route);
+      assert.equal(hey.ok, 20, `${route}: every request answered 200`);
+      assert.equal(hey.failed, 0, route);
+      for (const key of ['average_us', 'p50_us', 'p99_us', 'requests_per_sec']) assert.ok(Number.isFinite(hey[key]), `${route}.${key}`);
+    }
+    assert.equal(http.clean_shutdown, true);
+  });
+
+  test('density held every sandbox, then disposed them all', () => {
+    const density = results.density as Json;
+    assert.equal(density.created, 5);
+    assert.equal(density.live_at_peak, 5);
+    assert.equal(density.live_after_dispose, 0);
+    for (const key of ['rss_per_sandbox_kib', 'system_per_sandbox_kib', 'create_total_ms', 'dispose_total_ms', 'fds_per_sandbox']) {
+      assert.equal(typeof density[key], 'number', key);
+    }
+    assertTiming(density.create, 'density.create');
+  });
+
+  test('every row carries a ratio to its floor, and every issue-4 target is judged', () => {
+    const rows = results.rows as Json[];
+    assert.ok(rows.length >= 16 + (HAVE_HEY ? 3 : 0) + 1);
+    for (const row of rows) {
+      assert.ok(Number.isFinite(row.ratio) && (row.ratio as number) > 0, `${String(row.name)}: ratio ${String(row.ratio)}`);
+      assert.equal(typeof row.floor, 'string');
+    }
+    const targets = results.targets as Json[];
+    assert.equal(targets.length, 5);
+    for (const target of targets) assert.equal(typeof target.met, 'boolean', String(target.target));
+  });
+
+  test('the report block is replaced and the prose around it kept', () => {
+    assert.match(report, /^# Kept prose\n/);
+    assert.match(report, /More prose\.\n$/);
+    assert.doesNotMatch(report, /old table/);
+    assert.match(report, /\| measurement \| mean \| p50 \| p99 \| floor \| × floor \|/);
+    assert.match(report, /\| target \(issue 4\) \| measured \| ratio \| met \|/);
+    assert.match(report, /npm run bench -- --json/);
+  });
+});
+
+describe('microvm bench', { skip: needsKvm }, () => {
+  let elf: string;
+  before(() => {
+    elf = buildHelloGuest();
+  });
+
+  test('--json reports mean_us, p50_us, p99_us and the iteration count', () => {
+    const run = spawnSync(process.execPath, [CLI, 'bench', elf, 'PrintOutput', 'hi', '--iterations', '7', '--json'], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    const result = JSON.parse(run.stdout) as Json;
+    assert.equal(result.iterations, 7);
+    assert.equal(result.function, 'PrintOutput');
+    assert.equal(result.mode, 'sync');
+    assertTiming(result, 'bench');
+  });
+
+  test('text output, --async, and arguments converted by the signature', () => {
+    const run = spawnSync(process.execPath, [CLI, 'bench', elf, 'Add', '2', '-3', '--iterations', '5', '--async'], { encoding: 'utf8' });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^Add\(i32, i32\) -> i32: 5 warm async calls, restore included\n  mean .* p50 .* p99 /);
+  });
+
+  test('an unknown function or a bad count is a usage error; a faulting function fails with exit 1', () => {
+    const unknown = spawnSync(process.execPath, [CLI, 'bench', elf, 'Nope'], { encoding: 'utf8' });
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /the guest has no function 'Nope'/);
+    const bad = spawnSync(process.execPath, [CLI, 'bench', elf, 'Add', '1', '2', '--iterations', '0'], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    const fault = spawnSync(process.execPath, [CLI, 'bench', elf, 'DerefNull', '--iterations', '3'], { encoding: 'utf8' });
+    assert.equal(fault.status, 1);
+    assert.match(fault.stderr, /GUEST_FAULT/);
+  });
+});
