@@ -4,6 +4,7 @@ import type { Command } from './command';
 import { benchCommand } from './commands/bench';
 import { buildCommand } from './commands/build';
 import { demoCommand } from './commands/demo';
+import { disasmCommand } from './commands/disasm';
 import { functionsCommand } from './commands/functions';
 import { newCommand } from './commands/new';
 import { runCommand } from './commands/run';
@@ -12,7 +13,7 @@ import { formatError } from './format';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type Io } from './io';
 import { packageInfo } from './package-root';
 
-export const COMMANDS: readonly Command[] = [newCommand, buildCommand, functionsCommand, runCommand, demoCommand, serveCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [newCommand, buildCommand, functionsCommand, runCommand, demoCommand, serveCommand, benchCommand, disasmCommand];
 
 export function topLevelHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));
