@@ -93,11 +93,15 @@ export interface NativeSandboxOptions {
 
 export interface NativeSandbox {
   runSync(): NativeOutcome;
-  runAsync(callback: (error: Error | null, outcome?: NativeOutcome) => void): void;
+  /** One run on the vCPU thread; the prologue restores and/or begins a call on that thread first. */
+  runAsync(callback: (error: Error | null, outcome?: NativeOutcome) => void,
+    prologue?: { restore?: boolean; timeoutMs?: number; input?: Uint8Array }): void;
   finishInitialisation(): void;
   beginCall(timeoutMs: number): void;
   setBudget(timeoutMs: number): void;
   restore(): void;
+  /** Marks the restore as due: it runs before the next operation that touches the VM, on that operation's thread. */
+  restoreLater(): void;
   requestPause(): void;
   getRegisters(): Registers;
   /** General registers, rip/rflags, cr0/cr2/cr3/cr4/efer and segment {selector, base} as bigint fields; `fpu` for x87/SSE. */

@@ -171,8 +171,9 @@ export class Sandbox implements SandboxInternals {
     return error;
   }
 
-  private begin(name: string, args: readonly GuestValue[]): CallSession {
-    const native = this.native;
+  /** Checks the call and encodes its record; `start` then begins it on the thread that will run it. */
+  private prepare(name: string, args: readonly GuestValue[]): { session: CallSession; record: Uint8Array } {
+    this.native; // throws when disposed
     if (this.busy) throw new MicroVmError('SANDBOX_BUSY', `cannot call ${name}: a call is already running on this sandbox`);
     const signature = this.findFunction(name);
     if (!signature) {
@@ -180,21 +181,22 @@ export class Sandbox implements SandboxInternals {
       throw new MicroVmError('UNKNOWN_FUNCTION', `the guest has no function ${JSON.stringify(name)}; it exports: ${known}`, { functionName: name });
     }
     const record = encodeCall(signature, args, this.layout.inputAddress, this.layout.inputSize);
-    native.beginCall(this.timeoutMs);
-    native.writeInput(record);
     this.busy = true;
     this.currentSession = new CallSession(this, signature, this.timeoutMs);
-    return this.currentSession;
+    return { session: this.currentSession, record };
   }
 
+  /**
+   * Ends a call: the snapshot restore is marked due and runs before anything next touches the VM
+   * (the next call, a debugger read), on that operation's thread.
+   */
   private end(): void {
     this.busy = false;
     this.currentSession = undefined;
     if (!this.nativeHandle) return;
     try {
-      this.nativeHandle.restore();
+      this.nativeHandle.restoreLater();
     } catch (error) {
-      // A sandbox that cannot be restored must never run again.
       this.dispose();
       throw fromNativeError(error, 'restoring the snapshot failed, the sandbox was disposed: ');
     }
@@ -222,8 +224,14 @@ export class Sandbox implements SandboxInternals {
 
   /** Calls a guest function on this thread (blocking); the VM is restored afterwards. */
   callSync(name: string, ...args: GuestValue[]): CallResult {
-    const session = this.begin(name, args);
+    const { session, record } = this.prepare(name, args);
     try {
+      try {
+        this.native.beginCall(this.timeoutMs);
+        this.native.writeInput(record);
+      } catch (error) {
+        throw fromNativeError(error);
+      }
       return this.drive(session);
     } finally {
       this.end();
@@ -232,10 +240,13 @@ export class Sandbox implements SandboxInternals {
 
   /** Calls a guest function with the vCPU on its own thread; host functions may be async. */
   async call(name: string, ...args: GuestValue[]): Promise<CallResult> {
-    const session = this.begin(name, args);
+    const { session, record } = this.prepare(name, args);
     try {
+      // The restore, the call's start and its first run all happen on the vCPU thread.
+      let prologue: { timeoutMs: number; input: Uint8Array } | undefined = { timeoutMs: this.timeoutMs, input: record };
       for (;;) {
-        const outcome = await this.runAsync();
+        const outcome = await this.runAsync(prologue);
+        prologue = undefined;
         let step: Step = session.step(outcome, true);
         if (step.kind === 'pending') {
           let value: GuestValue;
@@ -254,10 +265,10 @@ export class Sandbox implements SandboxInternals {
     }
   }
 
-  private runAsync(): Promise<NativeOutcome> {
+  private runAsync(prologue?: { timeoutMs: number; input: Uint8Array }): Promise<NativeOutcome> {
     return new Promise((resolve, reject) => {
       try {
-        this.native.runAsync((error, outcome) => (error ? reject(fromNativeError(error)) : resolve(outcome!)));
+        this.native.runAsync((error, outcome) => (error ? reject(fromNativeError(error)) : resolve(outcome!)), prologue);
       } catch (error) {
         reject(fromNativeError(error));
       }

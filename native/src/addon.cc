@@ -73,6 +73,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
                            InstanceMethod<&SandboxWrap::beginCall>("beginCall"),
                            InstanceMethod<&SandboxWrap::restore>("restore"),
                            InstanceMethod<&SandboxWrap::setBudget>("setBudget"),
+                           InstanceMethod<&SandboxWrap::restoreLater>("restoreLater"),
                            InstanceMethod<&SandboxWrap::requestPause>("requestPause"),
                            InstanceMethod<&SandboxWrap::getRegisters>("getRegisters"),
                            InstanceMethod<&SandboxWrap::setRegisters>("setRegisters"),
@@ -113,7 +114,14 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   ~SandboxWrap() override { release(); }
 
  private:
+  // The machine with any due snapshot restore done first (on this, the JS thread).
   Machine& machine() {
+    Machine& vm = unsettledMachine();
+    vm.settle();
+    return vm;
+  }
+
+  Machine& unsettledMachine() {
     if (!machine_) fail("SANDBOX_DISPOSED", "the sandbox has been disposed");
     return *machine_;
   }
@@ -137,13 +145,35 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     });
   }
 
-  // runAsync(callback(error, outcome)): one runUntilExit on the vCPU thread.
+  // runAsync(callback(error, outcome), prologue?): one runUntilExit on the vCPU thread. The
+  // optional prologue { restore?: boolean, timeoutMs?: number, input?: Uint8Array } restores the
+  // snapshot and begins a call on that same thread first: vCPU ioctls from alternating threads
+  // are expensive on some hosts (PVM reloads the vCPU context on every thread switch).
   Napi::Value runAsync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     return guarded(env, [&]() -> Napi::Value {
       requireIdle();
-      Machine& vm = machine();
+      Machine& vm = unsettledMachine();
       if (!info[0].IsFunction()) fail("INVALID_OPTIONS", "runAsync needs a callback");
+      struct Prologue {
+        bool restore = false;
+        bool begin = false;
+        uint64_t timeout_ms = 0;
+        std::vector<uint8_t> input;
+      };
+      auto prologue = std::make_shared<Prologue>();
+      if (info[1].IsObject()) {
+        Napi::Object options = info[1].As<Napi::Object>();
+        prologue->restore = options.Has("restore") && options.Get("restore").ToBoolean().Value();
+        if (options.Has("timeoutMs") && !options.Get("timeoutMs").IsUndefined()) {
+          prologue->begin = true;
+          prologue->timeout_ms = bigintArgument(options.Get("timeoutMs"), "timeoutMs");
+          prologue->input = bytesArgument(options.Get("input"), "input");
+          if (prologue->input.size() > vm.layout().input_size)
+            fail("BAD_ARGUMENTS", std::to_string(prologue->input.size()) + " bytes do not fit the " +
+                                      std::to_string(vm.layout().input_size) + "-byte input buffer");
+        }
+      }
       if (!thread_) {
         thread_ = std::make_unique<VcpuThread>();
         tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
@@ -154,9 +184,18 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
       async_running_ = true;
       tsfn_.Ref(env);
       Ref();  // keep this wrapper alive until the outcome is delivered
-      thread_->submit([this, &vm]() -> std::function<void()> {
+      thread_->submit([this, &vm, prologue]() -> std::function<void()> {
         auto result = std::make_shared<AsyncResult>();
         try {
+          if (prologue->restore) vm.restore();
+          vm.settle();
+          if (prologue->begin) {
+            vm.beginCall(prologue->timeout_ms * 1000000ull);
+            const uint64_t address = vm.layout().input_address;
+            std::memcpy(vm.memory().at(address, prologue->input.size(), "input"), prologue->input.data(),
+                        prologue->input.size());
+            vm.markHostWrite(address, prologue->input.size());
+          }
           result->outcome = vm.runUntilExit();
           if (outcomeCarriesRegisters(result->outcome.kind)) vm.getFpu(result->fpu);
         } catch (const HostError& error) {
@@ -216,6 +255,14 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     });
   }
 
+  Napi::Value restoreLater(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      unsettledMachine().restoreLater();
+      return info.Env().Undefined();
+    });
+  }
+
   Napi::Value setBudget(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       requireIdle();
@@ -227,7 +274,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   Napi::Value restore(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       requireIdle();
-      machine().restore();
+      unsettledMachine().restore();
       return info.Env().Undefined();
     });
   }
@@ -337,7 +384,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   Napi::Value describe(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       Napi::Env env = info.Env();
-      Machine& vm = machine();
+      Machine& vm = unsettledMachine();
       Napi::Object object = Napi::Object::New(env);
       object.Set("entry", Napi::BigInt::New(env, vm.image().entry));
       object.Set("loadBias", Napi::BigInt::New(env, vm.image().load_bias));

@@ -267,6 +267,7 @@ void Machine::beginCall(uint64_t timeout_ns) {
 
 void Machine::restore() {
   if (!initialised_) fail("INTERNAL", "restore before the snapshot was taken");
+  restore_pending_ = false;
   fetchDirtyLog();
   host_dirty_.merge(kvm_dirty_);
   memory_snapshot_.restore(memory_, host_dirty_);

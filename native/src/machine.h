@@ -72,6 +72,13 @@ class Machine {
   // Sets the time budget of the next runUntilExit calls (initialisation uses it directly).
   void setBudget(uint64_t timeout_ns) { remaining_ns_ = int64_t(timeout_ns); }
   void restore();
+  // Marks the snapshot restore as due; it happens on the next settle(), on whichever thread
+  // next drives the vCPU (so an async call restores on its own vCPU thread).
+  void restoreLater() { restore_pending_ = true; }
+  void settle() {
+    if (restore_pending_) restore();
+  }
+  bool restorePending() const { return restore_pending_; }
   // Asks a running vCPU to stop (from any thread); it returns kPaused.
   void requestPause();
 
@@ -155,6 +162,7 @@ class Machine {
   std::vector<std::vector<uint8_t>> watched_values_{4};  // last seen bytes of each watchpoint slot
   bool resume_over_hardware_breakpoint_ = false;
   bool trap_flag_armed_ = false;
+  bool restore_pending_ = false;
   int64_t remaining_ns_ = 0;
   std::atomic<bool> pause_requested_{false};
   std::atomic<pid_t> running_thread_{0};
