@@ -28,21 +28,23 @@ function main(guest: string, requested: number): DensityResult {
   global.gc?.();
   const rssBefore = statusKib('VmRSS');
   const availableBefore = memAvailableKib();
-  const fdsBefore = openFds();
   const sandboxes: Sandbox[] = [];
   const createUs: number[] = [];
   const started = process.hrtime.bigint();
   let fdsPerSandbox = 0;
   let target = requested;
   let limitedBy: string | undefined;
+  let fdsAfterFirst = 0;
   while (sandboxes.length < target) {
     const t0 = process.hrtime.bigint();
     sandboxes.push(Sandbox.create(guest));
     createUs.push(Number(process.hrtime.bigint() - t0) / 1000);
-    if (sandboxes.length === 1) {
+    // The first sandbox also opens /dev/kvm (shared by all), so count fds from the second one on.
+    if (sandboxes.length === 1) fdsAfterFirst = openFds();
+    if (sandboxes.length === 2) {
       // Stop short of the open-file limit rather than fail at it; say so in the result.
-      fdsPerSandbox = openFds() - fdsBefore;
-      const fit = fdsPerSandbox > 0 ? Math.floor((limit - fdsBefore - 32) / fdsPerSandbox) : Infinity;
+      fdsPerSandbox = openFds() - fdsAfterFirst;
+      const fit = fdsPerSandbox > 0 ? 2 + Math.floor((limit - openFds() - 32) / fdsPerSandbox) : Infinity;
       if (fit < requested) {
         target = fit;
         limitedBy = `RLIMIT_NOFILE ${limit}: ${fdsPerSandbox} fds per sandbox`;
