@@ -13,6 +13,8 @@ export interface MachineFacts {
   readonly gcc: string;
   readonly hey: string;
   readonly commit: string;
+  /** 1-minute load average when the run started: other work on the machine skews every figure. */
+  readonly load_average: number;
 }
 
 function firstLine(command: string, args: readonly string[]): string {
@@ -47,5 +49,6 @@ export function machineFacts(root: string): MachineFacts {
     gcc: firstLine('gcc', ['--version']),
     hey: firstLine('dpkg-query', ['-W', '-f=${Version}', 'hey']).replace(/^(?!not found)/, 'hey '),
     commit: commit + (commit === 'not found' ? '' : dirty),
+    load_average: Math.round(os.loadavg()[0] * 100) / 100,
   };
 }

@@ -99,6 +99,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
 
+  const machine = machineFacts(root); // before the bench adds its own load
   progress('building the guests');
   const guests = buildBenchGuests();
   progress(`raw KVM floor (bench/kvm-floor.c, ${options.floorExits} exits, ${options.floorCreates} VM lifecycles)`);
@@ -124,7 +125,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const results: BenchResults = {
     date: new Date().toISOString(),
     command: argv.length > 0 ? `npm run bench -- ${argv.join(' ')}` : 'npm run bench',
-    machine: machineFacts(root),
+    machine,
     floor,
     inprocess,
     http,

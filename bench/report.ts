@@ -145,7 +145,7 @@ export function markdown(results: BenchResults): string {
   const lines = [
     `Measured ${results.date} with \`${results.command}\` (commit ${m.commit}).`,
     '',
-    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB; ${m.kernel}; ${m.kvm}; KVM API ${results.floor.kvm_api_version}; Node ${m.node}; ${m.gcc}; ${m.hey}.`,
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memory_gib} GiB; ${m.kernel}; ${m.kvm}; KVM API ${results.floor.kvm_api_version}; Node ${m.node}; ${m.gcc}; ${m.hey}. Load average when the run started: ${m.load_average}.`,
     '',
     '| measurement | mean | p50 | p99 | floor | × floor |',
     '| --- | ---: | ---: | ---: | --- | ---: |',
