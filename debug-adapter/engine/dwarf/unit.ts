@@ -48,6 +48,16 @@ export class Unit {
     return s;
   }
 
+  /** The unit's abbreviation table. */
+  abbreviationTable(): AbbreviationTable {
+    return this.abbreviations();
+  }
+
+  /** The unit's bytes in its section (for readers that walk DIEs themselves). */
+  get sectionBytes(): Uint8Array {
+    return this.section;
+  }
+
   private parsed(): { root: Die | undefined; byOffset: Map<number, Die> } {
     this.tree ??= parseDieTree(this.section, this.sectionName, this.header, this.abbreviations());
     return this.tree;
