@@ -1,6 +1,7 @@
 // `microvm`: dispatches to one command module, turns errors into exit codes (2 usage, 1 failure).
 import { commandHelp, formatFlags, parseArgs, UsageError } from './args';
 import type { Command } from './command';
+import { addr2lineCommand } from './commands/addr2line';
 import { benchCommand } from './commands/bench';
 import { buildCommand } from './commands/build';
 import { demoCommand } from './commands/demo';
@@ -13,7 +14,7 @@ import { formatError } from './format';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type Io } from './io';
 import { packageInfo } from './package-root';
 
-export const COMMANDS: readonly Command[] = [newCommand, buildCommand, functionsCommand, runCommand, demoCommand, serveCommand, benchCommand, disasmCommand];
+export const COMMANDS: readonly Command[] = [newCommand, buildCommand, functionsCommand, runCommand, demoCommand, serveCommand, benchCommand, disasmCommand, addr2lineCommand];
 
 export function topLevelHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));
