@@ -41,30 +41,55 @@ int64_t monotonicNs() {
   return int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
 }
 
-// A POSIX timer that signals this thread when the budget runs out and then every millisecond,
-// so a signal that lands while the thread is outside KVM_RUN is followed by another.
-class DeadlineTimer {
- public:
-  explicit DeadlineTimer(int64_t budget_ns) {
+// Per-thread state for running vCPUs: the thread id, the kick signal unblocked once, and one
+// POSIX timer reused for every run on this thread (arming costs one syscall, not three).
+struct RunnerThread {
+  pid_t tid = 0;
+  timer_t timer{};
+  bool ready = false;
+
+  ~RunnerThread() {
+    if (ready) timer_delete(timer);
+  }
+
+  void prepare() {
+    if (ready) return;
+    tid = currentThreadId();
+    sigset_t kick;
+    sigemptyset(&kick);
+    sigaddset(&kick, kickSignal());
+    pthread_sigmask(SIG_UNBLOCK, &kick, nullptr);  // threads may inherit a blocked mask
     sigevent event{};
     event.sigev_notify = SIGEV_THREAD_ID;
     event.sigev_signo = kickSignal();
-    event._sigev_un._tid = currentThreadId();
-    if (timer_create(CLOCK_MONOTONIC, &event, &timer_) != 0)
+    event._sigev_un._tid = tid;
+    if (timer_create(CLOCK_MONOTONIC, &event, &timer) != 0)
       fail("INTERNAL", "timer_create for the call deadline failed: " + errnoText(errno));
+    ready = true;
+  }
+};
+
+thread_local RunnerThread runner_thread;
+
+// Arms this thread's timer to signal it when the budget runs out and then every millisecond, so
+// a signal that lands while the thread is outside KVM_RUN is followed by another; disarms it on
+// destruction.
+class DeadlineTimer {
+ public:
+  explicit DeadlineTimer(int64_t budget_ns) {
     itimerspec spec{};
     const int64_t first = budget_ns > 0 ? budget_ns : 1;
     spec.it_value.tv_sec = first / 1000000000;
     spec.it_value.tv_nsec = first % 1000000000;
     spec.it_interval.tv_nsec = 1000000;
-    timer_settime(timer_, 0, &spec, nullptr);
+    timer_settime(runner_thread.timer, 0, &spec, nullptr);
   }
-  ~DeadlineTimer() { timer_delete(timer_); }
+  ~DeadlineTimer() {
+    const itimerspec off{};
+    timer_settime(runner_thread.timer, 0, &off, nullptr);
+  }
   DeadlineTimer(const DeadlineTimer&) = delete;
   DeadlineTimer& operator=(const DeadlineTimer&) = delete;
-
- private:
-  timer_t timer_{};
 };
 
 const uint32_t kSavedMsrs[] = {
@@ -314,13 +339,8 @@ RunOutcome Machine::exitOutcome(RunOutcome::Kind kind, std::string detail) {
 }
 
 RunOutcome Machine::runUntilExit() {
-  // Make sure this thread can receive the kick signal (threads may inherit a blocked mask).
-  sigset_t kick;
-  sigemptyset(&kick);
-  sigaddset(&kick, kickSignal());
-  pthread_sigmask(SIG_UNBLOCK, &kick, nullptr);
-
-  running_thread_ = currentThreadId();
+  runner_thread.prepare();
+  running_thread_ = runner_thread.tid;
   struct Running {
     std::atomic<pid_t>& thread;
     ~Running() { thread = 0; }
