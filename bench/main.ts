@@ -1,5 +1,6 @@
 // `npm run bench` (bench/run.js → here): the floor, in-process, HTTP and density figures of one
 // run, as a table (or JSON with --json), written into docs/performance.md.
+import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../guest-templates/toolchain';
 import { measureDensity } from './density';
@@ -24,6 +25,8 @@ interface Options {
   densityEnabled: boolean;
   json: boolean;
   out: string | undefined;
+  /** Where the JSON of the run behind the report goes (kept so that the table can be traced). */
+  resultsOut: string | undefined;
 }
 
 const NUMERIC: Record<string, keyof Options> = {
@@ -50,7 +53,8 @@ const USAGE = `Usage: npm run bench -- [flags]
   --density N           idle sandboxes held at once (default 1000; the issue's figure is 10000)
   --no-http, --no-density   skip those parts
   --json                print the results as JSON instead of the table
-  --out FILE            the report to update (default docs/performance.md); --no-write to skip
+  --out FILE            the report to update (default docs/performance.md; the run's JSON goes to
+                        bench/results/latest.json, or FILE.json with --out); --no-write to skip both
 `;
 
 class UsageError extends Error {}
@@ -60,6 +64,7 @@ function parse(argv: readonly string[], root: string): Options {
     iterations: 2000, bytesIterations: 200, cold: 200, floorExits: 20000, floorCreates: 200,
     httpRequests: 1000, httpConcurrency: 5, httpWarmup: 200, density: 1000,
     http: true, densityEnabled: true, json: false, out: path.join(root, 'docs', 'performance.md'),
+    resultsOut: path.join(root, 'bench', 'results', 'latest.json'),
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
@@ -72,11 +77,12 @@ function parse(argv: readonly string[], root: string): Options {
     } else if (flag === '--no-http') options.http = false;
     else if (flag === '--no-density') options.densityEnabled = false;
     else if (flag === '--json') options.json = true;
-    else if (flag === '--no-write') options.out = undefined;
+    else if (flag === '--no-write') options.out = options.resultsOut = undefined;
     else if (flag === '--out') {
       const file = argv[++i];
       if (!file) throw new UsageError('--out expects a file');
       options.out = path.resolve(file);
+      options.resultsOut = options.out.replace(/\.md$/, '') + '.json';
     } else throw new UsageError(`unknown flag ${flag}`);
   }
   return options;
@@ -131,11 +137,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     http,
     density,
   };
+  const json = JSON.stringify(withDerived(results), null, 2) + '\n';
   if (options.out) {
     writeReport(options.out, results);
-    progress(`wrote ${path.relative(process.cwd(), options.out) || options.out}`);
+    progress(`wrote ${options.out}`);
   }
-  process.stdout.write(options.json ? JSON.stringify(withDerived(results), null, 2) + '\n' : markdown(results));
+  if (options.resultsOut) {
+    fs.mkdirSync(path.dirname(options.resultsOut), { recursive: true });
+    fs.writeFileSync(options.resultsOut, json);
+    progress(`wrote ${options.resultsOut}`);
+  }
+  process.stdout.write(options.json ? json : markdown(results));
   return 0;
 }
 

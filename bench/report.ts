@@ -133,6 +133,7 @@ export function targets(results: BenchResults): Target[] {
 
 export function us(value: number): string {
   if (!Number.isFinite(value)) return 'n/a';
+  if (Math.abs(value) >= 10_000_000) return `${(value / 1e6).toFixed(1)} s`;
   if (Math.abs(value) >= 1000) return `${(value / 1000).toFixed(2)} ms`;
   return `${value.toFixed(1)} µs`;
 }
