@@ -4,6 +4,7 @@ import type { Command } from './command';
 import { addr2lineCommand } from './commands/addr2line';
 import { benchCommand } from './commands/bench';
 import { buildCommand } from './commands/build';
+import { coreCommand } from './commands/core';
 import { demoCommand } from './commands/demo';
 import { disasmCommand } from './commands/disasm';
 import { functionsCommand } from './commands/functions';
@@ -14,7 +15,7 @@ import { formatError } from './format';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type Io } from './io';
 import { packageInfo } from './package-root';
 
-export const COMMANDS: readonly Command[] = [newCommand, buildCommand, functionsCommand, runCommand, demoCommand, serveCommand, benchCommand, disasmCommand, addr2lineCommand];
+export const COMMANDS: readonly Command[] = [newCommand, buildCommand, functionsCommand, runCommand, demoCommand, serveCommand, benchCommand, disasmCommand, addr2lineCommand, coreCommand];
 
 export function topLevelHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));

@@ -1,0 +1,118 @@
+// A source-level backtrace from a machine state: physical frames from the CFI unwinder, each
+// expanded into its inlined frames with function, file:line and arguments from DWARF. Works on a
+// core file or a live VM alike (both give registers and a memory reader).
+import { SymbolTable } from '../../../native/lib/elf';
+import { DebugInfo, type FunctionFrame, type Variable } from '../dwarf';
+import { CfiModule, unwind, type Memory, type FrameRegisters, type PhysicalFrame, type StopReason } from '../unwind';
+import { dwarfRegisterName } from '../unwind/registers';
+
+export interface FrameArgument {
+  readonly name: string;
+  /** As gdb's `bt` prints it: scalars and pointers in full, aggregates as `...`. */
+  readonly text: string;
+}
+
+export interface SourceFrame {
+  /** Frame number as gdb counts them: inlined frames count too. */
+  readonly level: number;
+  readonly pc: bigint;
+  readonly function: string | undefined;
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+  readonly inlined: boolean;
+  readonly arguments: readonly FrameArgument[];
+  /** Whether gdb would print the address: every frame but an innermost one at a line's first instruction. */
+  readonly showAddress: boolean;
+}
+
+export interface Backtrace {
+  readonly frames: readonly SourceFrame[];
+  readonly stopReason: StopReason;
+}
+
+const AGGREGATE_TAGS = new Set(['struct', 'union', 'class', 'array']);
+
+function isAggregate(variable: Variable): boolean {
+  let type = variable.type;
+  // Look through typedefs and qualifiers to the underlying kind.
+  for (let depth = 0; type && depth < 16; depth++) {
+    if (AGGREGATE_TAGS.has(type.kind)) return true;
+    if (type.kind === 'typedef' || type.kind === 'qualified') type = type.target;
+    else break;
+  }
+  return false;
+}
+
+function frameArguments(info: DebugInfo, frame: PhysicalFrame, inlineIndex: number, memory: Memory): FrameArgument[] {
+  const scopes = info.scopesAt(frame.lookupPc).filter((scope) => scope.frame === inlineIndex && scope.kind !== 'block');
+  const parameters = scopes.flatMap((scope) => scope.variables.filter((v) => v.kind === 'parameter'));
+  return parameters.map((parameter) => {
+    if (isAggregate(parameter)) return { name: parameter.name ?? '?', text: '...' };
+    const value = info.variableValue(parameter, {
+      pc: frame.lookupPc,
+      cfa: frame.cfa,
+      readRegister: (number: number) => {
+        const name = dwarfRegisterName(number);
+        return name ? frame.registers[name] : undefined;
+      },
+      readMemory: (address: bigint, length: number) => memory.read(address, length),
+    });
+    return { name: parameter.name ?? '?', text: value.text };
+  });
+}
+
+/** Unwinds `registers` through `memory` with the CFI of `elf`'s image and describes every frame. */
+export function sourceBacktrace(info: DebugInfo, registers: FrameRegisters, memory: Memory, maxFrames = 64): Backtrace {
+  const module = new CfiModule(info.elf, { name: 'guest', loadBias: info.loadBias });
+  const symbols = new SymbolTable(info.elf.allSymbols(), info.loadBias);
+  const { frames, stopReason } = unwind(registers, memory, [module], { maxFrames });
+  const result: SourceFrame[] = [];
+  for (const frame of frames) {
+    const chain: FunctionFrame[] = info.functionAt(frame.lookupPc);
+    if (chain.length === 0) {
+      // No DWARF function (assembly, or no debug info): like gdb, fall back to the ELF symbol
+      // for the name and to the line table for the position.
+      const line = info.lineForAddress(frame.lookupPc);
+      result.push({
+        level: result.length,
+        pc: frame.pc,
+        function: symbols.functionAt(frame.lookupPc)?.name,
+        file: line?.file,
+        line: line?.line,
+        inlined: false,
+        arguments: [],
+        showAddress: true,
+      });
+      continue;
+    }
+    chain.forEach((fn, inlineIndex) => {
+      const row = frame.index === 0 && inlineIndex === 0 ? info.lineForAddress(frame.pc) : undefined;
+      // gdb omits the address only at the first instruction of a statement (an is_stmt row).
+      const atLineStart = row !== undefined && row.address === frame.pc && row.isStmt;
+      result.push({
+        level: result.length,
+        pc: frame.pc,
+        function: fn.name,
+        file: fn.location?.file,
+        line: fn.location?.line,
+        inlined: fn.inlined,
+        arguments: frameArguments(info, frame, inlineIndex, memory),
+        // gdb prints no address for an inlined frame's caller and for a pc at a line's start.
+        showAddress: !atLineStart && inlineIndex === chain.length - 1,
+      });
+    });
+  }
+  return { frames: result, stopReason };
+}
+
+/** One line per frame, the way gdb's `bt` prints them. */
+export function formatBacktrace(backtrace: Backtrace): string {
+  return backtrace.frames
+    .map((frame) => {
+      const address = frame.showAddress ? `0x${frame.pc.toString(16).padStart(16, '0')} in ` : '';
+      const args = frame.arguments.map((arg) => `${arg.name}=${arg.text}`).join(', ');
+      const where = frame.file !== undefined && frame.line !== undefined ? ` at ${frame.file}:${frame.line}` : '';
+      return `#${String(frame.level).padEnd(2)} ${address}${frame.function ?? '??'} (${args})${where}`;
+    })
+    .join('\n');
+}
