@@ -1,6 +1,49 @@
-// Public API of the DWARF engine (filled in below as modules land).
+// The DWARF engine: reads DWARF 4/5 from any x86-64 ELF (gcc, clang; compressed sections too) and
+// answers what a debugger asks. No DAP or VS Code types here; addresses are bigints.
+//
+//   const info = DebugInfo.fromFile('guest.elf');               // { loadBias } for a relocated PIE
+//   info.lineForAddress(pc)        → { file, line, column, discriminator, isStmt, address, end }
+//   info.addressesForLine('shapes.c', 44) → { line, file, addresses }   (breakpoints)
+//   info.functionAt(pc)            → frames, innermost (inlined) first, each with its location
+//   info.scopesAt(pc)              → scopes innermost first, each with its variables
+//   info.variableValue(v, frame)   → { text: gdb's rendering, type, location, object }
+//
+// Lower layers (DwarfFile, units, DIEs, line programs, expressions) are exported for tools.
+
+// The debugger facade
+export { DebugInfo } from './debug-info';
+export type { DebugInfoOptions, FunctionFrame, Variable, Scope, FrameContext, CallerFrame, VariableValue, LineAddresses } from './debug-info';
+export type { SourceLocation, LineLookup } from './line-table';
+
+// Expressions and values
+export { evaluateExpression } from './expression';
+export type { EvaluationContext, ExpressionEnvironment, Location, SimpleLocation, Piece, Unavailable, TypedInfo } from './expression';
+export { readObject, registerSize } from './value-bytes';
+export type { ObjectBytes, ReadFailure } from './value-bytes';
+export { formatValue, formatCharArray, escapeChar } from './format';
+export type { FormatEnvironment } from './format';
+export { formatFloat } from './float-format';
+
+// Types
+export { TypeResolver, typeName, ptype, byteSizeOf, stripTypedefs, stripQualifiers } from './types';
+export type { TypeInfo, BaseType, PointerType, TypedefType, QualifiedType, ArrayType, CompositeType, Member, EnumType, FunctionType } from './types';
+
+// The DWARF file model
 export { DwarfFile } from './dwarf-file';
+export { Unit } from './unit';
+export { Die } from './die';
+export type { Attribute } from './die';
+export { loadDebugSections } from './sections';
+export type { DebugSections } from './sections';
+export { readRangeList, readLocationList } from './lists';
+export type { AddressRange, LocationListEntry } from './lists';
+export { LineTable } from './line-table';
 export { decodeLineProgram, readLineProgramHeader, lineFilePath } from './line-program';
 export type { LineProgram, LineProgramHeader, LineRow, LineFileEntry } from './line-program';
+export { dieName, linkageName, inheritedAttribute } from './die-attributes';
+export { DwarfFormatError } from './errors';
+export * as dwarfConstants from './constants';
+
+// binutils-compatible addr2line (exact output of GNU addr2line 2.40)
 export { BinutilsAddr2line, formatAddr2line } from './binutils/addr2line';
 export type { Addr2lineFrame, Addr2lineResult, Addr2lineFormat } from './binutils/addr2line';

@@ -1,0 +1,110 @@
+// Functions by address: every concrete DW_TAG_subprogram of a unit with its PC ranges, and the
+// chain of inlined subroutines and lexical blocks that contain an address inside one. Lexical
+// blocks without PC ranges are transparent (their contents belong to the enclosing scope), as in
+// gdb.
+import { DW_AT, DW_TAG } from './constants';
+import type { Die } from './die';
+import type { AddressRange } from './lists';
+import type { Unit } from './unit';
+
+export interface FunctionEntry {
+  readonly unit: Unit;
+  readonly die: Die;
+  readonly ranges: readonly AddressRange[];
+}
+
+/** Tags of DIEs that open a nested scope of code. */
+const SCOPE_TAGS = new Set<number>([DW_TAG.lexical_block, DW_TAG.inlined_subroutine, DW_TAG.try_block, DW_TAG.catch_block, DW_TAG.with_stmt]);
+
+export function rangesContain(ranges: readonly AddressRange[], address: bigint): boolean {
+  return ranges.some((r) => address >= r.low && address < r.high);
+}
+
+/** The subprograms of one unit, searchable by address. */
+export class UnitFunctions {
+  private readonly entries: Array<{ low: bigint; high: bigint; fn: FunctionEntry }> = [];
+  private readonly reach: bigint[] = [];
+
+  constructor(readonly unit: Unit) {
+    const root = unit.root;
+    if (root) this.collect(root);
+    this.entries.sort((a, b) => (a.low < b.low ? -1 : a.low > b.low ? 1 : 0));
+    let reach = 0n;
+    for (const e of this.entries) this.reach.push((reach = e.high > reach ? e.high : reach));
+  }
+
+  private collect(die: Die): void {
+    for (const child of die.children) {
+      if (child.tag === DW_TAG.subprogram) {
+        const ranges = this.unit.pcRanges(child);
+        const fn: FunctionEntry = { unit: this.unit, die: child, ranges };
+        for (const r of ranges) this.entries.push({ low: r.low, high: r.high, fn });
+      }
+      // Subprograms also live in namespaces, classes and (nested functions) other subprograms.
+      if (child.children.length > 0) this.collect(child);
+    }
+  }
+
+  /** Every subprogram with a range. */
+  all(): FunctionEntry[] {
+    return [...new Set(this.entries.map((e) => e.fn))];
+  }
+
+  /** The innermost (smallest range) subprogram containing `address`. */
+  at(address: bigint): FunctionEntry | undefined {
+    let lo = 0;
+    let hi = this.entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.entries[mid].low <= address) lo = mid + 1;
+      else hi = mid;
+    }
+    let best: { low: bigint; high: bigint; fn: FunctionEntry } | undefined;
+    for (let i = lo - 1; i >= 0 && this.reach[i] > address; i--) {
+      const e = this.entries[i];
+      if (address < e.high && (!best || e.high - e.low < best.high - best.low)) best = e;
+    }
+    return best?.fn;
+  }
+}
+
+/**
+ * The nested scopes containing `address` under `die` (a subprogram or inlined subroutine):
+ * lexical blocks and inlined subroutines with ranges, outermost first.
+ */
+export function scopeChain(unit: Unit, die: Die, address: bigint): Die[] {
+  const chain: Die[] = [];
+  let current: Die | undefined = die;
+  while (current) {
+    const next = findContaining(unit, current, address);
+    if (!next) break;
+    chain.push(next);
+    current = next;
+  }
+  return chain;
+}
+
+function findContaining(unit: Unit, parent: Die, address: bigint): Die | undefined {
+  for (const child of parent.children) {
+    if (!SCOPE_TAGS.has(child.tag)) continue;
+    const hasRanges = child.has(DW_AT.low_pc) || child.has(DW_AT.ranges);
+    if (!hasRanges) {
+      // Transparent block: look inside it.
+      const inner = findContaining(unit, child, address);
+      if (inner) return inner;
+      continue;
+    }
+    if (rangesContain(unit.pcRanges(child), address)) return child;
+  }
+  return undefined;
+}
+
+/** The children of a scope DIE, with range-less lexical blocks flattened into it. */
+export function scopeMembers(unit: Unit, die: Die): Die[] {
+  const members: Die[] = [];
+  for (const child of die.children) {
+    members.push(child);
+    if (child.tag === DW_TAG.lexical_block && !child.has(DW_AT.low_pc) && !child.has(DW_AT.ranges)) members.push(...scopeMembers(unit, child));
+  }
+  return members;
+}

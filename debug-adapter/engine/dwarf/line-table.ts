@@ -1,0 +1,142 @@
+// A unit's line table for debugger queries: sequences sorted by address, the row that covers an
+// address (the last row at or below it, as llvm-symbolizer and gdb read it) and the rows of a
+// source line. File indexes are resolved to full paths under the compilation directory.
+import { decodeLineProgram, lineFilePath, type LineProgram, type LineRow } from './line-program';
+import type { Unit } from './unit';
+
+export interface LineSequence {
+  readonly low: bigint;
+  /** Exclusive: the address of the end_sequence row. */
+  readonly high: bigint;
+  /** The rows of the sequence, end row excluded, in program order. */
+  readonly rows: readonly LineRow[];
+}
+
+/** A source position. `file` is undefined when the row's file index has no entry. */
+export interface SourceLocation {
+  readonly file: string | undefined;
+  /** 0: the compiler attributes the code to no line. */
+  readonly line: number;
+  /** 0: no column information. */
+  readonly column: number;
+  readonly discriminator: number;
+}
+
+export interface LineLookup extends SourceLocation {
+  /** Address of the row that covers the queried address. */
+  readonly address: bigint;
+  readonly isStmt: boolean;
+  /** End (exclusive) of the covered address range: the next row's address. */
+  readonly end: bigint;
+}
+
+export class LineTable {
+  readonly sequences: readonly LineSequence[];
+  /** Highest end among sequences[0..i], so lookups can stop scanning back. */
+  private readonly reach: bigint[];
+  private readonly paths = new Map<number, string | undefined>();
+
+  constructor(
+    readonly unit: Unit,
+    readonly program: LineProgram,
+  ) {
+    const sequences: LineSequence[] = [];
+    let rows: LineRow[] = [];
+    for (const row of program.rows) {
+      if (!row.endSequence) {
+        rows.push(row);
+        continue;
+      }
+      if (rows.length > 0 && row.address > rows[0].address) sequences.push({ low: rows[0].address, high: row.address, rows });
+      rows = [];
+    }
+    sequences.sort((a, b) => (a.low < b.low ? -1 : a.low > b.low ? 1 : 0));
+    this.sequences = sequences;
+    let reach = 0n;
+    this.reach = sequences.map((seq) => (reach = seq.high > reach ? seq.high : reach));
+  }
+
+  static forUnit(unit: Unit): LineTable | undefined {
+    const offset = unit.stmtList;
+    if (offset === undefined) return undefined;
+    return new LineTable(unit, decodeLineProgram(unit.sections, offset, { addressSize: unit.addressSize }));
+  }
+
+  /** Full path of a file index of this table. */
+  filePath(index: number): string | undefined {
+    if (!this.paths.has(index)) this.paths.set(index, lineFilePath(this.program, index, this.unit.compDir));
+    return this.paths.get(index);
+  }
+
+  /** The sequence containing `address`. */
+  sequenceAt(address: bigint): LineSequence | undefined {
+    let lo = 0;
+    let hi = this.sequences.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sequences[mid].low <= address) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo - 1; i >= 0 && this.reach[i] > address; i--) {
+      if (address < this.sequences[i].high) return this.sequences[i];
+    }
+    return undefined;
+  }
+
+  /** The row covering `address`: the last row of its sequence whose address is at or below it. */
+  lookup(address: bigint): LineLookup | undefined {
+    const seq = this.sequenceAt(address);
+    if (!seq) return undefined;
+    const rows = seq.rows;
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (rows[mid].address <= address) lo = mid + 1;
+      else hi = mid;
+    }
+    const index = lo - 1;
+    if (index < 0) return undefined;
+    const row = rows[index];
+    let end = seq.high;
+    for (let i = index + 1; i < rows.length; i++) {
+      if (rows[i].address > row.address) {
+        end = rows[i].address;
+        break;
+      }
+    }
+    return {
+      file: this.filePath(row.file),
+      line: row.line,
+      column: row.column,
+      discriminator: row.discriminator,
+      address: row.address,
+      isStmt: row.isStmt,
+      end,
+    };
+  }
+
+  /**
+   * The addresses where each run of is_stmt rows for `line` of a file starts (a run: consecutive
+   * rows of one sequence on that file and line). `matches` decides which file indexes are the file.
+   */
+  lineStarts(line: number, matches: (fileIndex: number) => boolean): bigint[] {
+    const starts: bigint[] = [];
+    for (const seq of this.sequences) {
+      let previous: LineRow | undefined;
+      for (const row of seq.rows) {
+        const same = previous !== undefined && previous.line === row.line && previous.file === row.file;
+        if (row.isStmt && row.line === line && matches(row.file) && !(same && previous?.isStmt)) starts.push(row.address);
+        previous = row;
+      }
+    }
+    return starts;
+  }
+
+  /** Lines of a file that have is_stmt rows. */
+  linesOf(matches: (fileIndex: number) => boolean): Set<number> {
+    const lines = new Set<number>();
+    for (const seq of this.sequences) for (const row of seq.rows) if (row.isStmt && row.line !== 0 && matches(row.file)) lines.add(row.line);
+    return lines;
+  }
+}
