@@ -1,7 +1,7 @@
 // Writes the ELF core file for a faulted call (format: docs/crash-dump.md).
 import * as path from 'node:path';
-import { faultNoteDetails, signalForVector, writeCoreFile } from './coredump';
-import type { GuestFault, HostCallRecord, MemoryRegion } from './types';
+import { faultNoteDetails, signalForVector, SIGTRAP, writeCoreFile } from './coredump';
+import type { GuestFault, HostCallRecord, MemoryRegion, Registers } from './types';
 
 export interface DumpSource {
   readonly guestPath: string | undefined;
@@ -32,6 +32,29 @@ export function writeCrashDump(
     fault: { vector: fault.vector, errorCode: fault.errorCode, address: fault.faultAddress },
     commandLine: `${guestName} ${functionPart}`,
     details: faultNoteDetails(fault, { call: what, hostCalls, abiVersion: 1 }),
+  });
+  return file;
+}
+
+/**
+ * Writes a core file of a stopped (not faulted) guest, e.g. at a breakpoint, so that gdb and
+ * `microvm core` can inspect the same state. Returns its path.
+ */
+export function writeStateDump(directory: string, source: DumpSource, registers: Registers, what: string): string {
+  const guestName = source.guestPath ? path.basename(source.guestPath) : 'guest.elf';
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const file = path.resolve(directory, `${guestName}.stopped.${stamp}.${process.pid}.${sequence++}.core`);
+  const regions = source.regions
+    .filter((region) => region.readable)
+    .map((region) => ({ region, data: source.native.readMemory(region.address, region.size) }));
+  writeCoreFile(file, {
+    guestName,
+    entry: source.entry,
+    registers,
+    signal: SIGTRAP,
+    regions,
+    commandLine: `${guestName} ${what}`,
+    details: { abiVersion: 1, call: what, description: `stopped: ${what}`, rip: registers.rip },
   });
   return file;
 }

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nativeAddon, type NativeDescription, type NativeOutcome, type NativeSandbox } from './addon';
 import { CallSession, type Step } from './call-session';
-import { writeCrashDump } from './crash-dump';
+import { writeCrashDump, writeStateDump } from './crash-dump';
 import { ElfFile, SymbolTable } from './elf';
 import { MicroVmError } from './errors';
 import { describeFault } from './faults';
@@ -169,6 +169,11 @@ export class Sandbox implements SandboxInternals {
       }
     }
     return error;
+  }
+
+  /** Writes a core file of the guest as it is now (for a debugger stopped at a breakpoint). */
+  dumpCore(directory: string, reason: string): string {
+    return writeStateDump(directory, this, this.native.getRegisters(), reason);
   }
 
   /** Checks the call and encodes its record; `start` then begins it on the thread that will run it. */

@@ -116,3 +116,39 @@ export function formatBacktrace(backtrace: Backtrace): string {
     })
     .join('\n');
 }
+
+export interface FrameVariable {
+  readonly name: string;
+  readonly kind: 'parameter' | 'local';
+  /** The full value as gdb's `print` / `info locals` shows it. */
+  readonly text: string;
+}
+
+/**
+ * The parameters and locals visible in a physical frame (its innermost inlined instance unless
+ * `inlineIndex` says otherwise), innermost block first, in declaration order, as gdb's
+ * `info args` / `info locals` list them.
+ */
+export function frameVariables(info: DebugInfo, frame: PhysicalFrame, memory: Memory, inlineIndex = 0): FrameVariable[] {
+  const scopes = info.scopesAt(frame.lookupPc).filter((scope) => scope.frame === inlineIndex);
+  const context = {
+    pc: frame.lookupPc,
+    cfa: frame.cfa,
+    readRegister: (number: number) => {
+      const name = dwarfRegisterName(number);
+      return name ? frame.registers[name] : undefined;
+    },
+    readMemory: (address: bigint, length: number) => memory.read(address, length),
+  };
+  return scopes.flatMap((scope) =>
+    scope.variables
+      .filter((v): v is Variable & { kind: 'parameter' | 'local' } => v.kind !== 'global')
+      .map((variable) => ({ name: variable.name ?? '?', kind: variable.kind, text: info.variableValue(variable, context).text })),
+  );
+}
+
+/** Physical frames of a machine state, for callers that want variables per frame. */
+export function physicalFrames(info: DebugInfo, registers: FrameRegisters, memory: Memory, maxFrames = 64): readonly PhysicalFrame[] {
+  const module = new CfiModule(info.elf, { name: 'guest', loadBias: info.loadBias });
+  return unwind(registers, memory, [module], { maxFrames }).frames;
+}
