@@ -24,7 +24,7 @@ function littleEndian(bytes: Uint8Array, offset: number, size: number): bigint {
 }
 
 function allKnown(known: Uint8Array, offset: number, size: number): boolean {
-  for (let i = offset; i < offset + size; i++) if (!known[i]) return false;
+  for (let i = offset; i < offset + size; i++) if (known[i] !== 0xff) return false;
   return true;
 }
 
@@ -33,7 +33,7 @@ function scalarStatus(object: ObjectBytes, offset: number, size: number): 'ok' |
   let synthetic = 0;
   for (let i = offset; i < offset + size; i++) {
     const isSynthetic = object.synthetic?.[i] === 1;
-    if (!object.known[i] && !isSynthetic) return '<optimized out>';
+    if (object.known[i] !== 0xff && !isSynthetic) return '<optimized out>';
     if (isSynthetic) synthetic++;
   }
   return synthetic === size && size > 0 ? '<synthetic pointer>' : 'ok';
@@ -282,8 +282,10 @@ function formatComposite(type: CompositeType, object: ObjectBytes, env: FormatEn
 function formatBitfield(type: TypeInfo | undefined, bitSize: number, bitOffset: number, object: ObjectBytes, env: FormatEnvironment, offset: number): string {
   const first = offset + Math.floor(bitOffset / 8);
   const last = offset + Math.floor((bitOffset + bitSize - 1) / 8);
-  const status = scalarStatus(object, first, last - first + 1);
-  if (status !== 'ok') return status;
+  for (let b = bitOffset; b < bitOffset + bitSize; b++) {
+    const at = offset + (b >> 3);
+    if (((object.known[at] >> (b & 7)) & 1) === 0) return object.synthetic?.[at] ? '<synthetic pointer>' : '<optimized out>';
+  }
   const raw = (littleEndian(object.bytes, first, last - first + 1) >> BigInt(bitOffset % 8)) & ((1n << BigInt(bitSize)) - 1n);
   const core = type ? stripQualifiers(type) : undefined;
   const signed = core?.kind === 'base' ? core.encoding === DW_ATE.signed || core.encoding === DW_ATE.signed_char : core?.kind === 'enum' ? core.signed : false;
@@ -296,5 +298,5 @@ function formatBitfield(type: TypeInfo | undefined, bitSize: number, bitOffset: 
     bytes[i] = Number(v & 0xffn);
     v >>= 8n;
   }
-  return formatValue(type, { bytes, known: new Uint8Array(size).fill(1) }, env);
+  return formatValue(type, { bytes, known: new Uint8Array(size).fill(0xff) }, env);
 }

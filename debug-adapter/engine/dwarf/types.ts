@@ -118,6 +118,16 @@ export class TypeResolver {
   resolve(unit: Unit, die: Die): TypeInfo {
     const cached = this.cache.get(die);
     if (cached) return cached;
+    // A declaration standing for a type in a type unit (-fdebug-types-section): use the definition.
+    const signature = die.attr(DW_AT.signature);
+    if (signature) {
+      const definition = unit.reference(signature);
+      if (definition && definition !== die) {
+        const resolved = this.resolve(unit.unitOf(definition), definition);
+        this.cache.set(die, resolved);
+        return resolved;
+      }
+    }
     const name = unit.string(die.attr(DW_AT.name));
     const size = Number(unit.constant(die.attr(DW_AT.byte_size)) ?? 0n);
     switch (die.tag) {

@@ -6,7 +6,7 @@ import { hex } from './errors';
 
 export interface ObjectBytes {
   readonly bytes: Uint8Array;
-  /** 1 where the byte is known, 0 where it is optimized out (or synthetic). */
+  /** Per byte, a mask of the bits that are known (0xff: the whole byte; 0: optimized out or synthetic). */
   readonly known: Uint8Array;
   /**
    * 1 where the byte belongs to an implicit pointer piece or lies past every piece of a composite
@@ -46,7 +46,7 @@ function readSimple(location: SimpleLocation, size: number, ctx: EvaluationConte
       if (size === 0) return { bytes: new Uint8Array(0), known: new Uint8Array(0), address: location.address };
       const bytes = ctx.readMemory(location.address, size);
       if (!bytes || bytes.length < size) return { kind: 'error', reason: `Cannot access memory at address ${hex(location.address)}` };
-      return { bytes: bytes.slice(0, size), known: new Uint8Array(size).fill(1), address: location.address };
+      return { bytes: bytes.slice(0, size), known: new Uint8Array(size).fill(0xff), address: location.address };
     }
     case 'register': {
       const value = ctx.readRegister(location.regno);
@@ -55,20 +55,20 @@ function readSimple(location: SimpleLocation, size: number, ctx: EvaluationConte
       const bytes = new Uint8Array(size);
       const known = new Uint8Array(size);
       bytes.set(regBytes.subarray(0, Math.min(size, regBytes.length)));
-      known.fill(1, 0, Math.min(size, regBytes.length));
+      known.fill(0xff, 0, Math.min(size, regBytes.length));
       return { bytes, known };
     }
     case 'value': {
       const width = location.size ?? 8;
       const bytes = new Uint8Array(size);
       bytes.set(toBytes(location.value, Math.min(width, size)));
-      return { bytes, known: new Uint8Array(size).fill(1) };
+      return { bytes, known: new Uint8Array(size).fill(0xff) };
     }
     case 'bytes': {
       const bytes = new Uint8Array(size);
       const known = new Uint8Array(size);
       bytes.set(location.bytes.subarray(0, size));
-      known.fill(1, 0, Math.min(size, location.bytes.length));
+      known.fill(0xff, 0, Math.min(size, location.bytes.length));
       return { bytes, known };
     }
     case 'implicitPointer':
@@ -96,10 +96,10 @@ export function readObject(location: Location, size: number, ctx: EvaluationCont
           const srcBit = piece.offsetBits + i;
           const dstBit = bit + i;
           if (dstBit >= size * 8) break;
-          if (!part.known[srcBit >> 3]) continue;
+          if (((part.known[srcBit >> 3] >> (srcBit & 7)) & 1) === 0) continue;
           const set = (part.bytes[srcBit >> 3] >> (srcBit & 7)) & 1;
           if (set) bytes[dstBit >> 3] |= 1 << (dstBit & 7);
-          known[dstBit >> 3] = 1;
+          known[dstBit >> 3] |= 1 << (dstBit & 7);
           anyKnown = true;
         }
       } else if (part.kind === 'error') {
