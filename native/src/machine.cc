@@ -271,7 +271,12 @@ void Machine::finishInitialisation() {
                               ", which is not inside an executable segment of the guest image; the guest runtime "
                               "must store its dispatch entry there before `out 0xE1`");
   dispatch_function_ = dispatch;
-  memory_snapshot_.capture(memory_);
+  std::vector<bool> writable(memory_.size() / kPageSize, false);
+  for (const Region& region : regions_)
+    if (region.permissions & kWrite)
+      for (uint64_t page = region.address / kPageSize; page < (region.address + region.size + kPageSize - 1) / kPageSize; ++page)
+        if (page < writable.size()) writable[page] = true;
+  memory_snapshot_.capture(memory_, writable);
   fetchDirtyLog();  // start the log afresh: from now on it lists what calls change
   host_dirty_.clear();
   captureVcpu(vcpu_snapshot_);
@@ -576,6 +581,7 @@ void Machine::readVirtual(uint64_t address, uint8_t* out, uint64_t length) const
 void Machine::writeVirtual(uint64_t address, const uint8_t* data, uint64_t length) {
   kvm_sregs sregs;
   ioctlOrFail(KVM_GET_SREGS, &sregs, "KVM_GET_SREGS");
+  if (initialised_) memory_snapshot_.preserve(memory_, address, length);
   memory_.writeVirtual(sregs.cr3, address, data, length);
   // A write over an armed int3 changes the instruction underneath, not the breakpoint.
   for (auto it = debug_.software.lower_bound(address); it != debug_.software.end() && it->first - address < length; ++it) {

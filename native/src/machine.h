@@ -89,6 +89,8 @@ class Machine {
   void readVirtual(uint64_t address, uint8_t* out, uint64_t length) const;
   void writeVirtual(uint64_t address, const uint8_t* data, uint64_t length);
   // Host writes into guest memory outside KVM's dirty log must be reported for restore.
+  // Call before writing: keeps the snapshot able to restore the page.
+  void prepareHostWrite(uint64_t address, uint64_t length) { memory_snapshot_.preserve(memory_, address, length); }
   void markHostWrite(uint64_t address, uint64_t length) { host_dirty_.mark(address, length); }
   uint64_t snapshotPages() const { return memory_snapshot_.storedPages(); }
   uint64_t dispatchFunction() const { return dispatch_function_; }

@@ -28,20 +28,33 @@ static bool allZero(const uint8_t* page) {
   return true;
 }
 
-void MemorySnapshot::capture(const GuestMemory& memory) {
+void MemorySnapshot::store(const GuestMemory& memory, uint64_t page) {
+  const uint8_t* source = memory.host() + page * kPageSize;
+  page_index_[page] = int32_t(data_.size() / kPageSize);
+  data_.insert(data_.end(), source, source + kPageSize);
+}
+
+void MemorySnapshot::preserve(const GuestMemory& memory, uint64_t address, uint64_t length) {
+  if (length == 0) return;
+  const uint64_t last = (address + length - 1) / kPageSize;
+  for (uint64_t page = address / kPageSize; page <= last && page < page_index_.size(); ++page)
+    if (page_index_[page] == kInPlace) store(memory, page);
+}
+
+void MemorySnapshot::capture(const GuestMemory& memory, const std::vector<bool>& writable) {
   const uint64_t pages = memory.size() / kPageSize;
   // mincore tells which pages were ever touched; reading the others would only find zeros.
   std::vector<unsigned char> resident(pages);
   if (::mincore(memory.host(), memory.size(), resident.data()) != 0)
     fail("INTERNAL", "mincore on guest memory failed: " + errnoText(errno));
-  page_index_.assign(pages, -1);
+  page_index_.assign(pages, kZero);
   data_.clear();
   for (uint64_t page = 0; page < pages; ++page) {
     if (!(resident[page] & 1)) continue;
     const uint8_t* source = memory.host() + page * kPageSize;
     if (allZero(source)) continue;
-    page_index_[page] = int32_t(data_.size() / kPageSize);
-    data_.insert(data_.end(), source, source + kPageSize);
+    if (page < writable.size() && writable[page]) store(memory, page);
+    else page_index_[page] = kInPlace;
   }
   data_.shrink_to_fit();
 }
@@ -57,7 +70,10 @@ uint64_t MemorySnapshot::restore(GuestMemory& memory, const DirtyPages& dirty) c
       if (page >= page_index_.size()) break;
       uint8_t* target = memory.host() + page * kPageSize;
       const int32_t index = page_index_[page];
-      if (index < 0) std::memset(target, 0, kPageSize);
+      // Only the guest's own writable pages and host-preserved pages can be dirty.
+      if (index == kInPlace)
+        fail("INTERNAL", "guest page " + hex(page * kPageSize) + " changed although the guest cannot write it");
+      if (index == kZero) std::memset(target, 0, kPageSize);
       else std::memcpy(target, data_.data() + uint64_t(index) * kPageSize, kPageSize);
       ++restored;
     }
