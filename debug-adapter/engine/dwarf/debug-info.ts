@@ -31,6 +31,8 @@ export interface FunctionFrame {
   readonly die: Die;
   /** The PC ranges of this instance (runtime addresses). */
   readonly ranges: readonly AddressRange[];
+  /** Where the instance is entered: DW_AT_entry_pc, else DW_AT_low_pc, else its first range (runtime). */
+  readonly entryPc: bigint;
   readonly declFile: string | undefined;
   readonly declLine: number | undefined;
   /** Inlined frames: the call site in the caller (DW_AT_call_file/line/column). */
@@ -262,6 +264,7 @@ export class DebugInfo {
         unit,
         die,
         ranges: unit.pcRanges(die).map((r) => ({ low: r.low + this.loadBias, high: r.high + this.loadBias })),
+        entryPc: entryPc(unit, die) + this.loadBias,
         declFile: this.fileOf(unit, die, DW_AT.decl_file),
         declLine: numberOrUndefined(inheritedConstant(unit, die, DW_AT.decl_line)),
         callSite,
@@ -516,6 +519,17 @@ export class DebugInfo {
   covers(address: bigint): boolean {
     return this.unitAt(address - this.loadBias) !== undefined;
   }
+}
+
+/** DW_AT_entry_pc (an address, or an offset from the low pc), else DW_AT_low_pc, else the first range. */
+function entryPc(unit: Unit, die: Die): bigint {
+  const ranges = unit.pcRanges(die);
+  const base = unit.address(die.attr(DW_AT.low_pc)) ?? ranges[0]?.low ?? 0n;
+  const attr = die.attr(DW_AT.entry_pc);
+  const address = unit.address(attr);
+  if (address !== undefined) return address;
+  const offset = unit.constant(attr);
+  return offset !== undefined ? base + offset : base;
 }
 
 /** N for an expression that is exactly DW_OP_regN or DW_OP_regx N. */
