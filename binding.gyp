@@ -17,6 +17,7 @@
         "native/src/machine_debug.cc",
         "native/src/memory_snapshot.cc",
         "native/src/page_tables.cc",
+        "native/src/shared_image.cc",
         "native/src/system_tables.cc",
         "native/src/vcpu_thread.cc"
       ],

@@ -24,6 +24,13 @@ GuestMemory::GuestMemory(uint64_t size) {
   mapping_ = UniqueMapping(address, size);
 }
 
+void GuestMemory::mapFile(int fd, uint64_t address, uint64_t length) {
+  at(address, length, "shared image");  // bounds
+  void* target = host() + address;
+  void* mapped = ::mmap(target, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0);
+  if (mapped == MAP_FAILED) fail("INTERNAL", "mapping the shared guest image failed: " + errnoText(errno));
+}
+
 uint8_t* GuestMemory::at(uint64_t address, uint64_t length, const char* what) const {
   if (!contains(address, length))
     fail("INTERNAL", std::string(what) + ": guest physical range " + hex(address) + "+" + hex(length) +

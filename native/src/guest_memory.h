@@ -14,6 +14,8 @@ class GuestMemory {
   explicit GuestMemory(uint64_t size);
 
   uint64_t size() const { return mapping_.size(); }
+  // Maps `length` bytes of `fd` privately (copy on write) over guest physical `address`.
+  void mapFile(int fd, uint64_t address, uint64_t length);
   uint8_t* host() const { return mapping_.bytes(); }
 
   bool contains(uint64_t address, uint64_t length) const {

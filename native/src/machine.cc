@@ -153,13 +153,12 @@ void Machine::ioctlOrFail(unsigned long request, void* argument, const char* nam
   if (::ioctl(vcpu_fd_.get(), request, argument) != 0) fail("INTERNAL", std::string(name) + " failed: " + errnoText(errno));
 }
 
+// The image comes from the memfd shared by every sandbox of this guest; the file bytes are not
+// needed after that.
 void Machine::loadImage() {
-  for (const LoadSegment& segment : image_.segments) {
-    uint8_t* destination = memory_.at(segment.address, segment.memory_size, "loading a segment");
-    std::memcpy(destination, image_.file.data() + segment.file_offset, segment.file_size);
-  }
-  for (size_t i = 0; i < image_.relative_relocations.size(); ++i)
-    memory_.write64(image_.relative_relocations[i], image_.relocation_addends[i]);
+  shared_image_ = SharedImage::of(image_);
+  memory_.mapFile(shared_image_->fd(), shared_image_->start(), shared_image_->size());
+  std::vector<uint8_t>().swap(image_.file);
 }
 
 void Machine::writePeb() {

@@ -16,6 +16,7 @@
 #include "layout.h"
 #include "debug_state.h"
 #include "memory_snapshot.h"
+#include "shared_image.h"
 #include "system_tables.h"
 #include "unique_fd.h"
 
@@ -143,6 +144,7 @@ class Machine {
   Layout layout_;
   std::vector<Region> regions_;
   GuestMemory memory_;
+  std::shared_ptr<SharedImage> shared_image_;
   UniqueFd vm_fd_;
   UniqueFd vcpu_fd_;
   UniqueMapping run_mapping_;
