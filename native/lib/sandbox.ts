@@ -15,6 +15,22 @@ import type { CallResult, FunctionSignature, GuestFault, GuestValue, HostCallRec
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
+// Symbol tables of guest files, shared by their sandboxes; keyed by path, size and mtime so a
+// rebuilt guest is read again.
+const symbolTables = new Map<string, SymbolTable>();
+
+function symbolTableOf(guestPath: string, loadBias: bigint): SymbolTable {
+  const stat = fs.statSync(guestPath);
+  const key = `${guestPath}:${stat.size}:${stat.mtimeMs}:${loadBias}`;
+  let table = symbolTables.get(key);
+  if (!table) {
+    if (symbolTables.size >= 32) symbolTables.delete(symbolTables.keys().next().value as string);
+    table = new SymbolTable(ElfFile.fromFile(guestPath).allSymbols(), loadBias);
+    symbolTables.set(key, table);
+  }
+  return table;
+}
+
 /** Converts an error thrown by the addon (an Error with a `code`) into a MicroVmError. */
 export function fromNativeError(error: unknown, prefix = ''): MicroVmError {
   if (error instanceof MicroVmError) return error;
@@ -70,11 +86,16 @@ export class Sandbox implements SandboxInternals {
     return new Sandbox(bytes, guestPath, options);
   }
 
+  /** The guest's bytes when it was given as bytes; a guest given by path is re-read for symbols. */
+  private readonly elfBytes: Uint8Array | undefined;
+
   private constructor(
-    private readonly elfBytes: Uint8Array,
+    elfBytes: Uint8Array,
     readonly guestPath: string | undefined,
     private readonly options: SandboxOptions,
   ) {
+    // Idle sandboxes should cost little: keep no copy of a guest that can be read again.
+    this.elfBytes = guestPath ? undefined : elfBytes;
     this.timeoutMs = checkTimeout(options.timeoutMs);
     checkSizes(options);
     this.hostFunctions = new HostFunctionRegistry(options.hostFunctions ?? [], (text) => this.currentSession?.print(text));
@@ -138,7 +159,9 @@ export class Sandbox implements SandboxInternals {
   functionAt(address: bigint): string | undefined {
     if (this.symbols === undefined) {
       try {
-        this.symbols = new SymbolTable(new ElfFile(this.elfBytes).allSymbols(), this.description.loadBias);
+        this.symbols = this.elfBytes
+          ? new SymbolTable(new ElfFile(this.elfBytes).allSymbols(), this.description.loadBias)
+          : symbolTableOf(this.guestPath!, this.description.loadBias);
       } catch {
         this.symbols = null; // a guest without a readable symbol table still runs
       }
