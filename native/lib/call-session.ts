@@ -11,6 +11,9 @@ import type { CallResult, FunctionSignature, GuestValue, HostCallRecord } from '
 import { valueProblem } from './values';
 import type { SandboxInternals } from './sandbox-internals';
 
+// Most records fit in this many bytes, so one copy out of the VM reads them whole.
+const SMALL_RECORD = 256;
+
 export type Step =
   | { kind: 'run' }
   | { kind: 'pending'; promise: Promise<GuestValue>; finish: (value: GuestValue) => void; fail: (error: unknown) => never }
@@ -81,14 +84,20 @@ export class CallSession {
     }
   }
 
+  /** The record at the start of the output buffer, read in one go when it is small. */
+  private readRecord(totalOffset: number, minimum: number, what: string): Uint8Array {
+    const layout = this.sandbox.layout;
+    const prefix = this.native.readOutput(Math.min(SMALL_RECORD, layout.outputSize));
+    const total = recordTotal(new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength), totalOffset, layout.outputSize, what, minimum);
+    return total <= prefix.length ? prefix.subarray(0, total) : this.native.readOutput(total);
+  }
+
   private hostCall(allowAsync: boolean): Step {
     const layout = this.sandbox.layout;
-    const header = this.native.readOutput(CALL_HEADER_SIZE);
-    const total = recordTotal(new DataView(header.buffer, header.byteOffset, CALL_HEADER_SIZE), 4, layout.outputSize,
-      `host-call record from ${this.what}`, CALL_HEADER_SIZE);
     let call;
     try {
-      call = decodeHostCall(new OutputRecord(this.native.readOutput(total), layout.outputAddress, `host-call record from ${this.what}`));
+      const what = `host-call record from ${this.what}`;
+      call = decodeHostCall(new OutputRecord(this.readRecord(4, CALL_HEADER_SIZE, what), layout.outputAddress, what));
     } catch (error) {
       throw error instanceof MicroVmError ? this.failure(error) : error;
     }
@@ -149,11 +158,9 @@ export class CallSession {
     if (!this.signature) return { value: undefined, output: this.output, hostCalls: this.hostCalls, durationUs };
     const layout = this.sandbox.layout;
     const what = `return record of ${this.signature.name}`;
-    const header = this.native.readOutput(RESULT_DATA_OFFSET);
-    const total = recordTotal(new DataView(header.buffer, header.byteOffset, RESULT_DATA_OFFSET), 8, layout.outputSize, what, RESULT_DATA_OFFSET);
     let decoded;
     try {
-      decoded = decodeResult(new OutputRecord(this.native.readOutput(total), layout.outputAddress, what), this.signature);
+      decoded = decodeResult(new OutputRecord(this.readRecord(8, RESULT_DATA_OFFSET, what), layout.outputAddress, what), this.signature);
     } catch (error) {
       throw error instanceof MicroVmError ? this.failure(error) : error;
     }

@@ -28,19 +28,19 @@ function hex(value: number | bigint): string {
 
 /** Checks a call against the signature; throws BAD_ARGUMENTS naming the first problem. */
 export function checkArguments(signature: FunctionSignature, args: readonly GuestValue[]): void {
-  const shown = formatSignature(signature.name, signature.paramTypes, signature.returnType);
+  const shown = () => formatSignature(signature.name, signature.paramTypes, signature.returnType);
   if (args.length !== signature.paramTypes.length) {
     throw new MicroVmError('BAD_ARGUMENTS',
-      `${signature.name} takes ${signature.paramTypes.length} argument(s), got ${args.length}: ${shown}`,
+      `${signature.name} takes ${signature.paramTypes.length} argument(s), got ${args.length}: ${shown()}`,
       { functionName: signature.name });
   }
-  signature.paramTypes.forEach((type, index) => {
-    const problem = valueProblem(type, args[index]);
+  for (let index = 0; index < args.length; index++) {
+    const problem = valueProblem(signature.paramTypes[index], args[index]);
     if (problem) {
-      throw new MicroVmError('BAD_ARGUMENTS', `argument ${index + 1} of ${signature.name}: ${problem}; signature ${shown}`,
+      throw new MicroVmError('BAD_ARGUMENTS', `argument ${index + 1} of ${signature.name}: ${problem}; signature ${shown()}`,
         { functionName: signature.name });
     }
-  });
+  }
 }
 
 /** Builds the MVC1 record for the input buffer at `inputAddress`; throws BAD_ARGUMENTS if it doesn't fit. */
@@ -91,6 +91,10 @@ export function encodeCall(signature: FunctionSignature, args: readonly GuestVal
   return record;
 }
 
+/** A field's name for an error message, built only when there is an error. */
+type FieldName = string | (() => string);
+const nameOf = (field: FieldName): string => (typeof field === 'string' ? field : field());
+
 /** A view of the output buffer prefix the host copied out, with guest-address checks. */
 export class OutputRecord {
   readonly view: DataView;
@@ -102,43 +106,52 @@ export class OutputRecord {
     throw new MicroVmError('BAD_HOST_CALL', `${this.what}: ${message}`);
   }
 
-  u32(offset: number, field: string): number {
-    if (offset + 4 > this.bytes.length) this.fail(`${field} at offset ${offset} lies past the end of the record`);
+  u32(offset: number, field: FieldName): number {
+    if (offset + 4 > this.bytes.length) this.fail(`${nameOf(field)} at offset ${offset} lies past the end of the record`);
     return this.view.getUint32(offset, true);
   }
 
   /** Bytes at guest address `address` of `length`, which must lie inside the record. */
-  dataAt(address: bigint, length: number, field: string): Uint8Array {
+  dataAt(address: bigint, length: number, field: FieldName): Uint8Array {
     const offset = address - this.base;
     if (offset < 0n || offset + BigInt(length) > BigInt(this.bytes.length)) {
-      this.fail(`${field} points at ${hex(address)} (+${length} bytes), outside the record, which occupies ` +
+      this.fail(`${nameOf(field)} points at ${hex(address)} (+${length} bytes), outside the record, which occupies ` +
         `${hex(this.base)}-${hex(this.base + BigInt(this.bytes.length))} of the output buffer`);
     }
     return this.bytes.subarray(Number(offset), Number(offset) + length);
   }
 
   /** A NUL-terminated UTF-8 string of `length` bytes at `address`. */
-  stringAt(address: bigint, length: number, field: string): string {
-    const data = this.dataAt(address, length + 1, `${field}, with its NUL,`);
-    if (data[length] !== 0) this.fail(`${field} at ${hex(address)} is not NUL-terminated after its ${length} bytes`);
+  stringAt(address: bigint, length: number, field: FieldName): string {
+    const data = this.dataAt(address, length + 1, () => `${nameOf(field)}, with its NUL,`);
+    if (data[length] !== 0) this.fail(`${nameOf(field)} at ${hex(address)} is not NUL-terminated after its ${length} bytes`);
     return this.decodeUtf8(data.subarray(0, length), field);
   }
 
-  decodeUtf8(data: Uint8Array, field: string): string {
+  decodeUtf8(data: Uint8Array, field: FieldName): string {
+    // Plain ASCII (the common case) needs no validating decoder.
+    let ascii = true;
+    for (let i = 0; i < data.length; i++) {
+      if (data[i] >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
     try {
       return strictUtf8.decode(data);
     } catch {
-      this.fail(`${field} is not valid UTF-8`);
+      this.fail(`${nameOf(field)} is not valid UTF-8`);
     }
   }
 
   /** Reads a slot at `offset`, whose tag must equal `expected` when given. */
-  slot(offset: number, field: string, expected?: ValueType): { type: ValueType; value: GuestValue } {
-    if (offset + SLOT_SIZE > this.bytes.length) this.fail(`${field} slot at offset ${offset} lies past the end of the record`);
+  slot(offset: number, field: FieldName, expected?: ValueType): { type: ValueType; value: GuestValue } {
+    if (offset + SLOT_SIZE > this.bytes.length) this.fail(`${nameOf(field)} slot at offset ${offset} lies past the end of the record`);
     const tag = this.view.getUint8(offset);
     const type = typeOfTag(tag);
-    if (type === undefined) this.fail(`${field} has type tag ${tag}, which is not a type`);
-    if (expected !== undefined && type !== expected) this.fail(`${field} is ${type}, expected ${expected}`);
+    if (type === undefined) this.fail(`${nameOf(field)} has type tag ${tag}, which is not a type`);
+    if (expected !== undefined && type !== expected) this.fail(`${nameOf(field)} is ${type}, expected ${expected}`);
     const length = this.view.getUint32(offset + 4, true);
     const address = this.view.getBigUint64(offset + 8, true);
     if (type === 'string') return { type, value: this.stringAt(address, length, field) };
@@ -166,11 +179,11 @@ export function decodeHostCall(record: OutputRecord): DecodedHostCall {
   const expectedReturn = typeOfTag(returnTag);
   if (expectedReturn === undefined) record.fail(`expected return type tag ${returnTag} is not a type`);
   if (nameLength === 0) record.fail('the host function name is empty');
-  const name = record.stringAt(record.base + BigInt(nameOffset), nameLength, `host function name (offset ${nameOffset}, length ${nameLength})`);
+  const name = record.stringAt(record.base + BigInt(nameOffset), nameLength, () => `host function name (offset ${nameOffset}, length ${nameLength})`);
   const args: GuestValue[] = [];
   const argTypes: ValueType[] = [];
   for (let i = 0; i < count; i++) {
-    const { type, value } = record.slot(CALL_HEADER_SIZE + SLOT_SIZE * i, `argument ${i + 1} of host call ${name}`);
+    const { type, value } = record.slot(CALL_HEADER_SIZE + SLOT_SIZE * i, () => `argument ${i + 1} of host call ${name}`);
     if (type === 'void') record.fail(`argument ${i + 1} of host call ${name} has type void`);
     args.push(value);
     argTypes.push(type);
@@ -216,7 +229,7 @@ export function decodeResult(record: OutputRecord, signature: FunctionSignature)
     const { value } = record.slot(RESULT_HEADER_SIZE, 'error message', 'string');
     return { ok: false, status, message: value as string };
   }
-  const { value } = record.slot(RESULT_HEADER_SIZE, `return value of ${signature.name}`, signature.returnType);
+  const { value } = record.slot(RESULT_HEADER_SIZE, () => `return value of ${signature.name}`, signature.returnType);
   return { ok: true, value };
 }
 
@@ -226,7 +239,7 @@ export function decodeAbort(record: OutputRecord): { code: number; message: stri
   if (magic !== MAGIC.abort) record.fail(`magic is ${hex(magic)}, expected ${hex(MAGIC.abort)} ("MVAB")`);
   const code = record.view.getInt32(4, true);
   const length = record.u32(8, 'message length');
-  const data = record.dataAt(record.base + 16n, length, `abort message (length ${length})`);
+  const data = record.dataAt(record.base + 16n, length, () => `abort message (length ${length})`);
   return { code, message: record.decodeUtf8(data, 'abort message') };
 }
 

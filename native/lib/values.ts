@@ -21,6 +21,13 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
+const NUMBER_RANGES: Record<'i32' | 'u32' | 'i64' | 'u64', [number, number]> = {
+  i32: [-(2 ** 31), 2 ** 31 - 1],
+  u32: [0, 2 ** 32 - 1],
+  i64: [-Infinity, Infinity],
+  u64: [0, Infinity],
+};
+
 const RANGES: Partial<Record<ValueType, [bigint, bigint]>> = {
   i32: [-(2n ** 31n), 2n ** 31n - 1n],
   u32: [0n, 2n ** 32n - 1n],
@@ -33,40 +40,43 @@ const RANGES: Partial<Record<ValueType, [bigint, bigint]>> = {
  * string \"x\""). Integers must be integral and in range; 64-bit ones accept bigint or a safe integer.
  */
 export function valueProblem(type: ValueType, value: unknown): string | undefined {
-  const expected = `expected ${type}, got ${describe(value)}`;
+  // Built only for an actual problem: this runs for every argument of every call.
+  const expected = (): string => `expected ${type}, got ${describe(value)}`;
   switch (type) {
     case 'void':
-      return value === undefined ? undefined : expected;
+      return value === undefined ? undefined : expected();
     case 'i32':
     case 'u32':
     case 'i64':
     case 'u64': {
       let integer: bigint;
       if (typeof value === 'number') {
-        if (!Number.isInteger(value)) return `${expected} (not an integer)`;
-        if ((type === 'i64' || type === 'u64') && !Number.isSafeInteger(value)) return `${expected} (beyond 2^53: pass a bigint)`;
-        integer = BigInt(value);
+        if (!Number.isInteger(value)) return `${expected()} (not an integer)`;
+        if ((type === 'i64' || type === 'u64') && !Number.isSafeInteger(value)) return `${expected()} (beyond 2^53: pass a bigint)`;
+        // Safe integers compare exactly as numbers; no BigInt on the hot path.
+        const [low, high] = NUMBER_RANGES[type];
+        return value < low || value > high ? `${expected()} (out of range ${RANGES[type]![0]}..${RANGES[type]![1]})` : undefined;
       } else if (typeof value === 'bigint' && (type === 'i64' || type === 'u64')) {
         integer = value;
       } else {
-        return expected;
+        return expected();
       }
       const [low, high] = RANGES[type] as [bigint, bigint];
-      return integer < low || integer > high ? `${expected} (out of range ${low}..${high})` : undefined;
+      return integer < low || integer > high ? `${expected()} (out of range ${low}..${high})` : undefined;
     }
     case 'f32':
     case 'f64':
-      return typeof value === 'number' ? undefined : expected;
+      return typeof value === 'number' ? undefined : expected();
     case 'bool':
-      return typeof value === 'boolean' ? undefined : expected;
+      return typeof value === 'boolean' ? undefined : expected();
     case 'string': {
-      if (typeof value !== 'string') return expected;
+      if (typeof value !== 'string') return expected();
       // C strings end at the first NUL: refuse rather than let the guest see a truncated string.
       const nul = value.indexOf('\0');
       return nul >= 0 ? `the string contains a NUL character at index ${nul}; pass bytes instead` : undefined;
     }
     case 'bytes':
-      return value instanceof Uint8Array ? undefined : expected;
+      return value instanceof Uint8Array ? undefined : expected();
   }
 }
 
