@@ -12,6 +12,13 @@ export interface DumpSource {
 
 let sequence = 0;
 
+/** Every region the guest can read, with its bytes: the PT_LOAD segments of a core. */
+function readableRegions(source: DumpSource): { region: MemoryRegion; data: Uint8Array }[] {
+  return source.regions
+    .filter((region) => region.readable)
+    .map((region) => ({ region, data: source.native.readMemory(region.address, region.size) }));
+}
+
 /** Returns the path of the core file written into `directory`. */
 export function writeCrashDump(
   directory: string, source: DumpSource, fault: GuestFault, what: string, hostCalls: readonly HostCallRecord[],
@@ -20,9 +27,7 @@ export function writeCrashDump(
   const functionPart = what.replace(/^guest function /, '').replace(/[^A-Za-z0-9_]+/g, '-');
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const file = path.resolve(directory, `${guestName}.${functionPart}.${stamp}.${process.pid}.${sequence++}.core`);
-  const regions = source.regions
-    .filter((region) => region.readable)
-    .map((region) => ({ region, data: source.native.readMemory(region.address, region.size) }));
+  const regions = readableRegions(source);
   writeCoreFile(file, {
     guestName,
     entry: source.entry,
@@ -44,9 +49,7 @@ export function writeStateDump(directory: string, source: DumpSource, registers:
   const guestName = source.guestPath ? path.basename(source.guestPath) : 'guest.elf';
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const file = path.resolve(directory, `${guestName}.stopped.${stamp}.${process.pid}.${sequence++}.core`);
-  const regions = source.regions
-    .filter((region) => region.readable)
-    .map((region) => ({ region, data: source.native.readMemory(region.address, region.size) }));
+  const regions = readableRegions(source);
   writeCoreFile(file, {
     guestName,
     entry: source.entry,

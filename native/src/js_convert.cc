@@ -42,6 +42,12 @@ Napi::Object fpuToJs(Napi::Env env, const kvm_fpu& fpu) {
   return object;
 }
 
+void setPermissions(Napi::Env env, Napi::Object& object, uint8_t permissions) {
+  object.Set("readable", Napi::Boolean::New(env, permissions & kRead));
+  object.Set("writable", Napi::Boolean::New(env, permissions & kWrite));
+  object.Set("executable", Napi::Boolean::New(env, permissions & kExecute));
+}
+
 }  // namespace
 
 Napi::Object registersToJs(Napi::Env env, const kvm_regs& r, const kvm_sregs& s, const kvm_fpu& fpu) {
@@ -103,9 +109,7 @@ Napi::Array segmentsToJs(Napi::Env env, const std::vector<LoadSegment>& segments
     Napi::Object segment = Napi::Object::New(env);
     segment.Set("address", big(env, segments[i].address));
     segment.Set("size", Napi::Number::New(env, double(segments[i].memory_size)));
-    segment.Set("readable", Napi::Boolean::New(env, segments[i].permissions & kRead));
-    segment.Set("writable", Napi::Boolean::New(env, segments[i].permissions & kWrite));
-    segment.Set("executable", Napi::Boolean::New(env, segments[i].permissions & kExecute));
+    setPermissions(env, segment, segments[i].permissions);
     array.Set(i, segment);
   }
   return array;
@@ -118,9 +122,7 @@ Napi::Array regionsToJs(Napi::Env env, const std::vector<Region>& regions) {
     region.Set("name", Napi::String::New(env, regions[i].name));
     region.Set("address", big(env, regions[i].address));
     region.Set("size", Napi::Number::New(env, double(regions[i].size)));
-    region.Set("readable", Napi::Boolean::New(env, regions[i].permissions & kRead));
-    region.Set("writable", Napi::Boolean::New(env, regions[i].permissions & kWrite));
-    region.Set("executable", Napi::Boolean::New(env, regions[i].permissions & kExecute));
+    setPermissions(env, region, regions[i].permissions);
     array.Set(i, region);
   }
   return array;

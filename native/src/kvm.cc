@@ -11,6 +11,8 @@
 #include <mutex>
 
 #include "host_error.h"
+#include "layout.h"
+#include "system_tables.h"
 #include "unique_fd.h"
 #include "kvm_abi.h"
 
@@ -76,7 +78,7 @@ std::shared_ptr<Kvm> Kvm::open(const std::string& path) { return std::shared_ptr
 
 namespace {
 
-// A ring-3 guest that writes to 0x3000 with DR0 watching it, then leaves through port 0xe1.
+// A ring-3 guest that writes to 0x6000 with DR0 watching it, then leaves through port 0xe1.
 bool probeDebugRegisters(int kvm_fd, size_t run_size) {
   const int vm = ::ioctl(kvm_fd, KVM_CREATE_VM, 0);
   if (vm < 0) return false;
@@ -96,44 +98,22 @@ bool probeDebugRegisters(int kvm_fd, size_t run_size) {
   UniqueMapping run_mapping(run_memory, run_size);
   auto* run = static_cast<kvm_run*>(run_memory);
 
-  // One 2 MiB user page maps 0-2 MiB; PML4 at 0x1000, PDPT 0x2000, PD 0x4000, TSS at 0x5000.
+  // One 2 MiB user page maps 0-2 MiB; PML4 at 0x1000, PDPT 0x2000, PD 0x4000, TSS (with the I/O
+  // bitmap that lets ring 3 reach port 0xe1) at 0x3000.
   uint64_t entries[] = {0x2000 | 7, 0x4000 | 7, 0x87};
   std::memcpy(bytes + 0x1000, &entries[0], 8);
   std::memcpy(bytes + 0x2000, &entries[1], 8);
   std::memcpy(bytes + 0x4000, &entries[2], 8);
-  const uint16_t iomap = 104;
-  std::memcpy(bytes + 0x5000 + 102, &iomap, 2);
-  bytes[0x5000 + 104 + 32] = 0xFF;
-  const uint8_t code[] = {0xC6, 0x04, 0x25, 0x00, 0x30, 0x00, 0x00, 0x2A,  // mov byte [0x3000], 42
+  const uint16_t iomap = kIoBitmapOffset;
+  std::memcpy(bytes + kTssAddress + 102, &iomap, 2);
+  bytes[kTssAddress + kIoBitmapOffset + kIoBitmapBytes] = 0xFF;
+  const uint8_t code[] = {0xC6, 0x04, 0x25, 0x00, 0x60, 0x00, 0x00, 0x2A,  // mov byte [0x6000], 42
                           0xE6, 0xE1, 0xEB, 0xFE};                          // out 0xe1, al; jmp $
   std::memcpy(bytes + 0x8000, code, sizeof code);
 
   kvm_sregs sregs;
   if (::ioctl(vcpu, KVM_GET_SREGS, &sregs) != 0) return false;
-  kvm_segment code_segment{};
-  code_segment.limit = 0xFFFFFFFF;
-  code_segment.selector = 0x23;
-  code_segment.type = 11;
-  code_segment.present = 1;
-  code_segment.dpl = 3;
-  code_segment.s = 1;
-  code_segment.l = 1;
-  code_segment.g = 1;
-  kvm_segment data_segment = code_segment;
-  data_segment.selector = 0x1B;
-  data_segment.type = 3;
-  data_segment.l = 0;
-  data_segment.db = 1;
-  sregs.cs = code_segment;
-  sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data_segment;
-  sregs.tr.base = 0x5000;
-  sregs.tr.limit = 104 + 32;
-  sregs.tr.type = 11;
-  sregs.tr.present = 1;
-  sregs.cr0 = 0x80050033;
-  sregs.cr3 = 0x1000;
-  sregs.cr4 = 0x620;
-  sregs.efer = 0xD00;
+  initialSpecialRegisters(sregs, 0x1000);  // ring 3, as guests run; its TSS is at 0x3000
   if (::ioctl(vcpu, KVM_SET_SREGS, &sregs) != 0) return false;
   kvm_regs regs{};
   regs.rip = 0x8000;
@@ -142,7 +122,7 @@ bool probeDebugRegisters(int kvm_fd, size_t run_size) {
   if (::ioctl(vcpu, KVM_SET_REGS, &regs) != 0) return false;
   kvm_guest_debug debug{};
   debug.control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_HW_BP;
-  debug.arch.debugreg[0] = 0x3000;
+  debug.arch.debugreg[0] = 0x6000;
   debug.arch.debugreg[7] = 0x400 | 1 | (1ull << 16);  // L0, write, 1 byte
   if (::ioctl(vcpu, KVM_SET_GUEST_DEBUG, &debug) != 0) return false;
   if (::ioctl(vcpu, KVM_RUN, 0) != 0) return false;

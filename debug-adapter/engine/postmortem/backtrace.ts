@@ -2,7 +2,7 @@
 // expanded into its inlined frames with function, file:line and arguments from DWARF. Works on a
 // core file or a live VM alike (both give registers and a memory reader).
 import { SymbolTable } from '../../../native/lib/elf';
-import { DebugInfo, type FunctionFrame, type Variable } from '../dwarf';
+import { DebugInfo, type FrameContext, type FunctionFrame, type Variable } from '../dwarf';
 import { CfiModule, unwind, type Memory, type FrameRegisters, type PhysicalFrame, type StopReason } from '../unwind';
 import { dwarfRegisterName } from '../unwind/registers';
 
@@ -43,21 +43,25 @@ function isAggregate(variable: Variable): boolean {
   return false;
 }
 
+/** What DWARF location expressions need to evaluate in a physical frame. */
+function frameContext(frame: PhysicalFrame, memory: Memory): FrameContext {
+  return {
+    pc: frame.lookupPc,
+    cfa: frame.cfa,
+    readRegister: (number: number) => {
+      const name = dwarfRegisterName(number);
+      return name ? frame.registers[name] : undefined;
+    },
+    readMemory: (address: bigint, length: number) => memory.read(address, length),
+  };
+}
+
 function frameArguments(info: DebugInfo, frame: PhysicalFrame, inlineIndex: number, memory: Memory): FrameArgument[] {
   const scopes = info.scopesAt(frame.lookupPc).filter((scope) => scope.frame === inlineIndex && scope.kind !== 'block');
   const parameters = scopes.flatMap((scope) => scope.variables.filter((v) => v.kind === 'parameter'));
   return parameters.map((parameter) => {
     if (isAggregate(parameter)) return { name: parameter.name ?? '?', text: '...' };
-    const value = info.variableValue(parameter, {
-      pc: frame.lookupPc,
-      cfa: frame.cfa,
-      readRegister: (number: number) => {
-        const name = dwarfRegisterName(number);
-        return name ? frame.registers[name] : undefined;
-      },
-      readMemory: (address: bigint, length: number) => memory.read(address, length),
-    });
-    return { name: parameter.name ?? '?', text: value.text };
+    return { name: parameter.name ?? '?', text: info.variableValue(parameter, frameContext(frame, memory)).text };
   });
 }
 
@@ -131,15 +135,7 @@ export interface FrameVariable {
  */
 export function frameVariables(info: DebugInfo, frame: PhysicalFrame, memory: Memory, inlineIndex = 0): FrameVariable[] {
   const scopes = info.scopesAt(frame.lookupPc).filter((scope) => scope.frame === inlineIndex);
-  const context = {
-    pc: frame.lookupPc,
-    cfa: frame.cfa,
-    readRegister: (number: number) => {
-      const name = dwarfRegisterName(number);
-      return name ? frame.registers[name] : undefined;
-    },
-    readMemory: (address: bigint, length: number) => memory.read(address, length),
-  };
+  const context = frameContext(frame, memory);
   return scopes.flatMap((scope) =>
     scope.variables
       .filter((v): v is Variable & { kind: 'parameter' | 'local' } => v.kind !== 'global')
