@@ -12,7 +12,7 @@ import { formatValue, type FormatEnvironment } from './format';
 import { scopeChain, scopeMembers, UnitFunctions, type FunctionEntry } from './functions';
 import { LineTable, type LineLookup, type SourceLocation } from './line-table';
 import { isLocationListForm, readLocationList, type AddressRange } from './lists';
-import { byteSizeOf, ptype, TypeResolver, typeName, type TypeInfo } from './types';
+import { byteSizeOf, ptype, stripTypedefs, TypeResolver, typeName, type TypeInfo } from './types';
 import type { Unit } from './unit';
 import { readObject, type ObjectBytes } from './value-bytes';
 
@@ -88,6 +88,8 @@ export interface CallerFrame {
 export interface VariableValue {
   /** The value as gdb prints it (`info locals`), e.g. `{x = 1, y = 2}` or `<optimized out>`. */
   readonly text: string;
+  /** As gdb's `print` shows it: a pointer gets its type first, `(int *) 0x4010 <numbers>`. */
+  readonly printText: string;
   readonly type: TypeInfo | undefined;
   /** Why there is no value (optimized out, unreadable memory, ...). */
   readonly unavailable?: string;
@@ -386,8 +388,8 @@ export class DebugInfo {
       const size = byteSizeOf(variable.type);
       const cu = constant.unit;
       if (constant.attr.bytes) return { kind: 'bytes', bytes: constant.attr.bytes };
-      const text = cu.string(constant.attr);
-      if (text !== undefined) return { kind: 'bytes', bytes: new TextEncoder().encode(`${text}\0`) };
+      const text = cu.stringBytes(constant.attr);
+      if (text !== undefined) return { kind: 'bytes', bytes: Uint8Array.from([...text, 0]) };
       return { kind: 'value', value: BigInt.asUintN(Math.max(size, 1) * 8, constant.attr.raw), size: Math.max(size, 1) };
     }
     return { kind: 'unavailable', reason: 'optimized out' };
@@ -400,16 +402,19 @@ export class DebugInfo {
     try {
       location = this.variableLocation(variable, frame);
     } catch (error) {
-      return { text: `<error: ${(error as Error).message}>`, type, unavailable: (error as Error).message };
+      const text = `<error: ${(error as Error).message}>`;
+      return { text, printText: text, type, unavailable: (error as Error).message };
     }
-    if (location.kind === 'unavailable') return { text: '<optimized out>', type, unavailable: location.reason, location };
-    if (location.kind === 'implicitPointer') return { text: '<synthetic pointer>', type, unavailable: 'implicit pointer', location };
+    if (location.kind === 'unavailable') return { text: '<optimized out>', printText: '<optimized out>', type, unavailable: location.reason, location };
+    if (location.kind === 'implicitPointer') return { text: '<synthetic pointer>', printText: '<synthetic pointer>', type, unavailable: 'implicit pointer', location };
     const object = readObject(location, byteSizeOf(type), frame);
     if (!('bytes' in object)) {
       const text = object.kind === 'error' ? `<error: ${object.reason}>` : '<optimized out>';
-      return { text, type, unavailable: object.reason, location };
+      return { text, printText: text, type, unavailable: object.reason, location };
     }
-    return { text: formatValue(type, object, this.formatEnvironment(frame)), type, location, object };
+    const text = formatValue(type, object, this.formatEnvironment(frame));
+    const plain = text.startsWith('<');
+    return { text, printText: plain ? text : printPrefix(type) + text, type, location, object };
   }
 
   /** What formatting needs: memory for strings, ELF symbols for <symbol+offset>. */
@@ -519,6 +524,22 @@ export class DebugInfo {
   covers(address: bigint): boolean {
     return this.unitAt(address - this.loadBias) !== undefined;
   }
+}
+
+/** gdb's `print` puts a pointer's type in front of it, except for plain `char *` strings. */
+function printPrefix(type: TypeInfo | undefined): string {
+  if (!type || stripTypedefs(type).kind !== 'pointer') return '';
+  if (type.kind === 'pointer') {
+    const target = type.target && type.target.kind === 'qualified' ? stripQualifiersOnly(type.target) : type.target;
+    if (target?.kind === 'base' && target.name === 'char') return '';
+  }
+  return `(${typeName(type)}) `;
+}
+
+function stripQualifiersOnly(type: TypeInfo): TypeInfo | undefined {
+  let t: TypeInfo | undefined = type;
+  while (t?.kind === 'qualified') t = t.target;
+  return t;
 }
 
 /** DW_AT_entry_pc (an address, or an offset from the low pc), else DW_AT_low_pc, else the first range. */

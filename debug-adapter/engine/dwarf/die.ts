@@ -20,6 +20,8 @@ export interface Attribute {
   readonly raw: bigint;
   readonly bytes?: Uint8Array;
   readonly text?: string;
+  /** DW_FORM_string: the string's bytes (without the NUL), undecoded. */
+  readonly textBytes?: Uint8Array;
 }
 
 export function readAttribute(reader: ByteReader, spec: AttributeSpec, header: UnitHeader): Attribute {
@@ -78,8 +80,11 @@ export function readAttribute(reader: ByteReader, spec: AttributeSpec, header: U
     case DW_FORM.GNU_addr_index:
     case DW_FORM.GNU_str_index:
       return value(reader.uleb());
-    case DW_FORM.string:
-      return { name, form, raw: 0n, text: reader.cstring() };
+    case DW_FORM.string: {
+      const start = reader.pos;
+      const text = reader.cstring();
+      return { name, form, raw: 0n, text, textBytes: reader.bytes.subarray(start, reader.pos - 1) };
+    }
     case DW_FORM.strp:
     case DW_FORM.line_strp:
     case DW_FORM.sec_offset:

@@ -274,10 +274,14 @@ function readUleb(bytes: Uint8Array, at: number): bigint {
 function subrangeCount(unit: Unit, die: Die): number | undefined {
   const count = unit.constant(die.attr(DW_AT.count));
   if (count !== undefined) return Number(count);
-  const upperAttr = die.attr(DW_AT.upper_bound);
-  const upper = unit.signedConstant(upperAttr);
+  // Bounds are read with the signedness of the subrange's index type (unsigned by default).
+  const indexType = unit.reference(die.attr(DW_AT.type));
+  const encoding = indexType ? unit.constant(indexType.attr(DW_AT.encoding)) : undefined;
+  const signed = encoding === BigInt(DW_ATE.signed) || encoding === BigInt(DW_ATE.signed_char);
+  const read = (name: number): bigint | undefined => (signed ? unit.signedConstant(die.attr(name)) : unit.constant(die.attr(name)));
+  const upper = read(DW_AT.upper_bound);
   if (upper === undefined) return undefined; // a flexible or variable-length array
-  const lower = unit.signedConstant(die.attr(DW_AT.lower_bound)) ?? 0n;
+  const lower = read(DW_AT.lower_bound) ?? 0n;
   return Number(upper - lower + 1n);
 }
 
@@ -353,6 +357,8 @@ export function typeName(type: TypeInfo | undefined, declarator = ''): string {
     }
     case 'qualified': {
       const target = type.target;
+      // C has no qualified arrays: the qualifier belongs to the elements (gdb spells it so).
+      if (target && target.kind === 'array') return typeName({ ...target, element: withQualifier(target.element, type.qualifier) }, declarator);
       if (target && target.kind === 'pointer') {
         // Qualifiers of the pointer itself follow the star: `char * const p`.
         const inner = `${target.sigil} ${type.qualifier}${declarator === '' ? '' : ` ${declarator}`}`;
@@ -373,42 +379,53 @@ export function typeName(type: TypeInfo | undefined, declarator = ''): string {
   }
 }
 
-/** gdb's `ptype`: like typeName, but a struct, union or enum at the core is spelled out. */
+function withQualifier(type: TypeInfo | undefined, qualifier: QualifiedType['qualifier']): TypeInfo {
+  for (let t = type; t?.kind === 'qualified'; t = t.target) if (t.qualifier === qualifier) return type as TypeInfo;
+  return { kind: 'qualified', qualifier, target: type };
+}
+
+/**
+ * gdb's `ptype`: the type with typedefs at its core resolved, and a struct, union or enum there
+ * spelled out (members keep their type names). Qualifiers of a void core are dropped, as gdb does.
+ */
 export function ptype(type: TypeInfo | undefined): string {
-  // ptype looks through one level of typedef at the top.
-  const top = type?.kind === 'typedef' ? type.target : type;
-  const core = coreType(top);
-  if (!core || (core.kind !== 'struct' && core.kind !== 'union' && core.kind !== 'class' && core.kind !== 'enum')) return typeName(top);
-  const body = core.kind === 'enum' ? enumBody(core) : compositeBody(core, '');
-  // Replace the core's name in the declarator spelling with the expanded body.
   const marker = '\u0000';
-  const spelled = typeName(substituteCore(top, marker));
-  return spelled.replace(marker, body);
+  let body: string | undefined;
+  const substitute = (t: TypeInfo | undefined): TypeInfo | undefined => {
+    if (!t) return { kind: 'unknown', tag: 0, name: (body = 'void', marker) };
+    switch (t.kind) {
+      case 'typedef':
+        return substitute(t.target);
+      case 'qualified': {
+        const inner = substitute(t.target);
+        return body === 'void' && isMarker(inner) ? inner : { ...t, target: inner };
+      }
+      case 'pointer':
+        return { ...t, target: substitute(t.target) };
+      case 'array':
+        return { ...t, element: substitute(t.element) };
+      case 'struct':
+      case 'union':
+      case 'class':
+        body = compositeBody(t, '');
+        return { kind: 'unknown', tag: 0, name: marker };
+      case 'enum':
+        body = enumBody(t);
+        return { kind: 'unknown', tag: 0, name: marker };
+      case 'void':
+        body = 'void';
+        return { kind: 'unknown', tag: 0, name: marker };
+      default:
+        return t;
+    }
+  };
+  const shape = substitute(type);
+  const spelled = typeName(shape);
+  return body === undefined ? spelled : spelled.replace(marker, body);
 }
 
-function coreType(type: TypeInfo | undefined): TypeInfo | undefined {
-  let t = type;
-  for (let i = 0; i < 64 && t; i++) {
-    if (t.kind === 'qualified') t = t.target;
-    else if (t.kind === 'pointer') t = t.target;
-    else if (t.kind === 'array') t = t.element;
-    else return t;
-  }
-  return t;
-}
-
-function substituteCore(type: TypeInfo | undefined, marker: string): TypeInfo | undefined {
-  if (!type) return type;
-  switch (type.kind) {
-    case 'qualified':
-      return { ...type, target: substituteCore(type.target, marker) };
-    case 'pointer':
-      return { ...type, target: substituteCore(type.target, marker) };
-    case 'array':
-      return { ...type, element: substituteCore(type.element, marker) };
-    default:
-      return { kind: 'unknown', tag: 0, name: marker };
-  }
+function isMarker(t: TypeInfo | undefined): boolean {
+  return t?.kind === 'unknown' && t.name === '\u0000';
 }
 
 function enumBody(type: EnumType): string {

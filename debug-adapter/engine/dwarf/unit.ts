@@ -158,6 +158,20 @@ export class Unit {
     }
   }
 
+  /** The undecoded bytes (without the NUL) of a string-class attribute, or undefined. */
+  stringBytes(attr: Attribute | undefined): Uint8Array | undefined {
+    if (!attr) return undefined;
+    if (attr.form === DW_FORM.string) return attr.textBytes;
+    const text = this.string(attr);
+    if (text === undefined) return undefined;
+    const section = attr.form === DW_FORM.line_strp ? this.sections.lineStr : this.sections.str;
+    if ((attr.form === DW_FORM.strp || attr.form === DW_FORM.line_strp) && section) {
+      const start = Number(attr.raw);
+      return section.subarray(start, section.indexOf(0, start));
+    }
+    return new TextEncoder().encode(text);
+  }
+
   /** The value of an address-class attribute (DW_FORM_addr, addrx*), or undefined. */
   address(attr: Attribute | undefined): bigint | undefined {
     if (!attr) return undefined;
