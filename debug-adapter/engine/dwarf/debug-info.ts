@@ -116,6 +116,7 @@ export class DebugInfo {
   private readonly unitFunctions = new Map<Unit, UnitFunctions>();
   private unitRanges?: Array<{ low: bigint; high: bigint; unit: Unit }>;
   private symbols?: ElfSymbol[];
+  private codeRanges?: Array<{ low: bigint; high: bigint }>;
 
   constructor(
     readonly elf: ElfFile,
@@ -135,14 +136,14 @@ export class DebugInfo {
   }
 
   lineTable(unit: Unit): LineTable | undefined {
-    if (!this.lineTables.has(unit)) this.lineTables.set(unit, LineTable.forUnit(unit));
+    if (!this.lineTables.has(unit)) this.lineTables.set(unit, LineTable.forUnit(unit, (a) => this.isCode(a)));
     return this.lineTables.get(unit);
   }
 
   functions(unit: Unit): UnitFunctions {
     let fns = this.unitFunctions.get(unit);
     if (!fns) {
-      fns = new UnitFunctions(unit);
+      fns = new UnitFunctions(unit, (a) => this.isCode(a));
       this.unitFunctions.set(unit, fns);
     }
     return fns;
@@ -154,7 +155,7 @@ export class DebugInfo {
       const ranges: Array<{ low: bigint; high: bigint; unit: Unit }> = [];
       for (const unit of this.units) {
         const root = unit.root;
-        let own = root ? unit.pcRanges(root) : [];
+        let own = root ? unit.pcRanges(root).filter((r) => this.isCode(r.low)) : [];
         if (own.length === 0) own = (this.lineTable(unit)?.sequences ?? []).map((s) => ({ low: s.low, high: s.high }));
         for (const r of own) ranges.push({ ...r, unit });
       }
@@ -169,6 +170,21 @@ export class DebugInfo {
     const found = inheritedAttribute(unit, die, attr);
     const index = found ? found.unit.constant(found.attr) : undefined;
     return index === undefined ? undefined : this.lineTable(found?.unit ?? unit)?.filePath(Number(index));
+  }
+
+  /**
+   * Whether a link-time address is in the file's code: an executable section (or, without
+   * section headers, an executable PT_LOAD). Code the linker discarded keeps its debug info at
+   * address 0 (or a -1/-2 tombstone); such ranges are ignored.
+   */
+  isCode(link: bigint): boolean {
+    this.codeRanges ??= (() => {
+      const sections = this.elf.sections.filter((s) => (s.flags & C.SHF_EXECINSTR) !== 0n && (s.flags & C.SHF_ALLOC) !== 0n && s.size > 0n);
+      if (sections.length > 0) return sections.map((s) => ({ low: s.addr, high: s.addr + s.size }));
+      const segments = this.elf.programHeaders.filter((p) => p.type === C.PT_LOAD && (p.flags & C.PF_X) !== 0);
+      return segments.map((p) => ({ low: p.vaddr, high: p.vaddr + p.memsz }));
+    })();
+    return this.codeRanges.length === 0 || this.codeRanges.some((r) => link >= r.low && link < r.high);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -188,7 +204,7 @@ export class DebugInfo {
    * path, a path suffix (`dir/file.c`) or a base name. Without code on the line, the next line of
    * the file that has code is used.
    */
-  addressesForLine(file: string, line: number): LineAddresses | undefined {
+  addressesForLine(file: string, line: number, options: { skipPrologue?: boolean } = {}): LineAddresses | undefined {
     const matchesPath = (path: string | undefined): boolean =>
       path !== undefined && (path === file || path.endsWith(file.startsWith('/') ? file : `/${file}`));
     const tables = this.units.map((u) => this.lineTable(u)).filter((t): t is LineTable => t !== undefined);
@@ -223,7 +239,51 @@ export class DebugInfo {
       if (scope) scopes.add(scope);
       kept.push(entry);
     }
-    return { line: used, file: kept[0].path, addresses: kept.map((k) => k.address + this.loadBias) };
+    if (!options.skipPrologue) return { line: used, file: kept[0].path, addresses: kept.map((k) => k.address + this.loadBias) };
+    // A line whose code is a function's prologue: break where the prologue ends instead (and
+    // report the line there), as gdb does.
+    const moved = kept.map((k) => {
+      const fn = this.functionAtLink(k.address);
+      const end = fn ? this.prologueEnd(fn.unit, fn.die) : undefined;
+      return end !== undefined && fn && k.address >= entryPc(fn.unit, fn.die) && k.address < end ? end : k.address;
+    });
+    const addresses = [...new Set(moved)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const movedFirst = moved.some((a, i) => a !== kept[i].address);
+    const lineAt = movedFirst ? this.lineForAddress(addresses[0] + this.loadBias)?.line ?? used : used;
+    return { line: lineAt, file: kept[0].path, addresses: addresses.map((a) => a + this.loadBias) };
+  }
+
+  private functionAtLink(link: bigint): { unit: Unit; die: Die } | undefined {
+    const located = this.functionEntryAt(link);
+    return located ? { unit: located.unit, die: located.fn.die } : undefined;
+  }
+
+  /**
+   * Where a function's prologue ends (link-time), for breakpoints on its first line: the first
+   * row flagged prologue_end; else, after `push %rbp; mov %rsp,%rbp` (optionally behind endbr64),
+   * the start of the next line-table row; else (a frameless function) its entry.
+   */
+  prologueEnd(unit: Unit, die: Die): bigint | undefined {
+    const entry = entryPc(unit, die);
+    const table = this.lineTable(unit);
+    const seq = table?.sequenceAt(entry);
+    if (!table || !seq) return undefined;
+    const ranges = unit.pcRanges(die);
+    const inFunction = (a: bigint): boolean => ranges.some((r) => a >= r.low && a < r.high);
+    const flagged = seq.rows.find((r) => r.prologueEnd && r.address >= entry && inFunction(r.address));
+    if (flagged) return flagged.address;
+    const code = this.elf.bytesAt(entry, 16);
+    if (!code) return entry;
+    let at = 0;
+    if (code[0] === 0xf3 && code[1] === 0x0f && code[2] === 0x1e && code[3] === 0xfa) at = 4; // endbr64
+    if (code[at] !== 0x55) return entry; // push %rbp
+    const mov = code.subarray(at + 1, at + 4);
+    const isMov = (mov[0] === 0x48 && ((mov[1] === 0x89 && mov[2] === 0xe5) || (mov[1] === 0x8b && mov[2] === 0xec)));
+    if (!isMov) return entry;
+    const afterFrame = entry + BigInt(at + 4);
+    const row = table.lookup(afterFrame);
+    if (!row || row.address === afterFrame) return afterFrame;
+    return inFunction(row.end) ? row.end : afterFrame;
   }
 
   private innermostScope(linkAddress: bigint): Die | undefined {

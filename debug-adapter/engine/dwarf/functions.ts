@@ -25,7 +25,11 @@ export class UnitFunctions {
   private readonly entries: Array<{ low: bigint; high: bigint; fn: FunctionEntry }> = [];
   private readonly reach: bigint[] = [];
 
-  constructor(readonly unit: Unit) {
+  constructor(
+    readonly unit: Unit,
+    /** Keeps ranges starting here (discarded code keeps its DIEs with address 0). */
+    private readonly isCode: (address: bigint) => boolean = () => true,
+  ) {
     const root = unit.root;
     if (root) this.collect(root);
     this.entries.sort((a, b) => (a.low < b.low ? -1 : a.low > b.low ? 1 : 0));
@@ -36,7 +40,7 @@ export class UnitFunctions {
   private collect(die: Die): void {
     for (const child of die.children) {
       if (child.tag === DW_TAG.subprogram) {
-        const ranges = this.unit.pcRanges(child);
+        const ranges = this.unit.pcRanges(child).filter((r) => this.isCode(r.low));
         const fn: FunctionEntry = { unit: this.unit, die: child, ranges };
         for (const r of ranges) this.entries.push({ low: r.low, high: r.high, fn });
       }

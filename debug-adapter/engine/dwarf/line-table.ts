@@ -39,6 +39,8 @@ export class LineTable {
   constructor(
     readonly unit: Unit,
     readonly program: LineProgram,
+    /** Keeps a sequence starting at this address (drops the address-0 sequences of discarded code). */
+    isCode: (address: bigint) => boolean = () => true,
   ) {
     const sequences: LineSequence[] = [];
     let rows: LineRow[] = [];
@@ -47,7 +49,7 @@ export class LineTable {
         rows.push(row);
         continue;
       }
-      if (rows.length > 0 && row.address > rows[0].address) sequences.push({ low: rows[0].address, high: row.address, rows });
+      if (rows.length > 0 && row.address > rows[0].address && isCode(rows[0].address)) sequences.push({ low: rows[0].address, high: row.address, rows });
       rows = [];
     }
     sequences.sort((a, b) => (a.low < b.low ? -1 : a.low > b.low ? 1 : 0));
@@ -56,10 +58,10 @@ export class LineTable {
     this.reach = sequences.map((seq) => (reach = seq.high > reach ? seq.high : reach));
   }
 
-  static forUnit(unit: Unit): LineTable | undefined {
+  static forUnit(unit: Unit, isCode?: (address: bigint) => boolean): LineTable | undefined {
     const offset = unit.stmtList;
     if (offset === undefined) return undefined;
-    return new LineTable(unit, decodeLineProgram(unit.sections, offset, { addressSize: unit.addressSize }));
+    return new LineTable(unit, decodeLineProgram(unit.sections, offset, { addressSize: unit.addressSize }), isCode);
   }
 
   /** Full path of a file index of this table. */
