@@ -2,19 +2,23 @@
 // of addresses and addresses of source lines, the function (with inlined frames) at an address,
 // the variables in scope there, and their values in a frame. Addresses are runtime addresses:
 // link-time addresses plus `loadBias` (0 for ET_EXEC; the relocation offset of a PIE).
-import { ElfFile, elfConstants as C, type ElfSymbol } from '../../../native/lib/elf';
+import { ElfFile } from '../../../native/lib/elf';
+import { callSiteCallee, callSiteValue, findCallSite, plainRegister } from './call-sites';
+import { CodeMap } from './code-map';
 import { DW_AT, DW_TAG } from './constants';
 import type { Die } from './die';
-import { dieName, inheritedAttribute, inheritedConstant, linkageName, originOf } from './die-attributes';
+import { dieName, inheritedAttribute, inheritedConstant, linkageName } from './die-attributes';
 import { DwarfFile } from './dwarf-file';
 import { evaluateExpression, type EvaluationContext, type ExpressionEnvironment, type Location, type TypedInfo, type Unavailable } from './expression';
-import { formatValue, type FormatEnvironment } from './format';
-import { scopeChain, scopeMembers, UnitFunctions, type FunctionEntry } from './functions';
+import { formatValue, printPrefix, type FormatEnvironment } from './format';
+import { entryPc, scopeChain, UnitFunctions, type FunctionEntry } from './functions';
 import { LineTable, type LineLookup, type SourceLocation } from './line-table';
 import { isLocationListForm, readLocationList, type AddressRange } from './lists';
-import { byteSizeOf, ptype, stripTypedefs, TypeResolver, typeName, type TypeInfo } from './types';
+import { prologueEnd } from './prologue';
+import { byteSizeOf, ptype, TypeResolver, type TypeInfo } from './types';
 import type { Unit } from './unit';
 import { readObject, type ObjectBytes } from './value-bytes';
+import { VariableCatalog, variableLocation, type Scope, type Variable } from './variables';
 
 export interface DebugInfoOptions {
   /** Runtime address minus link-time address (0 for ET_EXEC and unrelocated files). */
@@ -42,29 +46,6 @@ export interface FunctionFrame {
    * the call site of the inlined frame inside it.
    */
   readonly location: SourceLocation | undefined;
-}
-
-export interface Variable {
-  readonly name: string | undefined;
-  readonly kind: 'parameter' | 'local' | 'global';
-  readonly unit: Unit;
-  readonly die: Die;
-  readonly type: TypeInfo | undefined;
-  /** gdb's `whatis` spelling of the type. */
-  readonly typeName: string;
-  readonly declFile: string | undefined;
-  readonly declLine: number | undefined;
-  /** The real (non-inlined) function whose frame holds the variable; undefined for globals. */
-  readonly frameFunction: { readonly unit: Unit; readonly die: Die } | undefined;
-}
-
-export interface Scope {
-  readonly kind: 'block' | 'function' | 'inlined';
-  /** Index into functionAt(): 0 is the innermost (possibly inlined) frame. */
-  readonly frame: number;
-  readonly unit: Unit;
-  readonly die: Die;
-  readonly variables: readonly Variable[];
 }
 
 /** A frame's machine state: the evaluation context plus the address the frame is at. */
@@ -106,7 +87,8 @@ export interface LineAddresses {
   readonly addresses: readonly bigint[];
 }
 
-const LOCATION_TAGS = new Set<number>([DW_TAG.variable, DW_TAG.formal_parameter]);
+
+export type { Variable, Scope } from './variables';
 
 export class DebugInfo {
   readonly dwarf: DwarfFile;
@@ -115,8 +97,8 @@ export class DebugInfo {
   private readonly lineTables = new Map<Unit, LineTable | undefined>();
   private readonly unitFunctions = new Map<Unit, UnitFunctions>();
   private unitRanges?: Array<{ low: bigint; high: bigint; unit: Unit }>;
-  private symbols?: ElfSymbol[];
-  private codeRanges?: Array<{ low: bigint; high: bigint }>;
+  private readonly code: CodeMap;
+  private readonly catalog: VariableCatalog;
 
   constructor(
     readonly elf: ElfFile,
@@ -124,6 +106,8 @@ export class DebugInfo {
   ) {
     this.dwarf = DwarfFile.fromElf(elf);
     this.loadBias = options.loadBias ?? 0n;
+    this.code = new CodeMap(elf);
+    this.catalog = new VariableCatalog(this.types, (unit, die, attr) => this.fileOf(unit, die, attr));
   }
 
   static fromFile(path: string, options: DebugInfoOptions = {}): DebugInfo {
@@ -136,14 +120,14 @@ export class DebugInfo {
   }
 
   lineTable(unit: Unit): LineTable | undefined {
-    if (!this.lineTables.has(unit)) this.lineTables.set(unit, LineTable.forUnit(unit, (a) => this.isCode(a)));
+    if (!this.lineTables.has(unit)) this.lineTables.set(unit, LineTable.forUnit(unit, (a) => this.code.isCode(a)));
     return this.lineTables.get(unit);
   }
 
   functions(unit: Unit): UnitFunctions {
     let fns = this.unitFunctions.get(unit);
     if (!fns) {
-      fns = new UnitFunctions(unit, (a) => this.isCode(a));
+      fns = new UnitFunctions(unit, (a) => this.code.isCode(a));
       this.unitFunctions.set(unit, fns);
     }
     return fns;
@@ -155,7 +139,7 @@ export class DebugInfo {
       const ranges: Array<{ low: bigint; high: bigint; unit: Unit }> = [];
       for (const unit of this.units) {
         const root = unit.root;
-        let own = root ? unit.pcRanges(root).filter((r) => this.isCode(r.low)) : [];
+        let own = root ? unit.pcRanges(root).filter((r) => this.code.isCode(r.low)) : [];
         if (own.length === 0) own = (this.lineTable(unit)?.sequences ?? []).map((s) => ({ low: s.low, high: s.high }));
         for (const r of own) ranges.push({ ...r, unit });
       }
@@ -170,21 +154,6 @@ export class DebugInfo {
     const found = inheritedAttribute(unit, die, attr);
     const index = found ? found.unit.constant(found.attr) : undefined;
     return index === undefined ? undefined : this.lineTable(found?.unit ?? unit)?.filePath(Number(index));
-  }
-
-  /**
-   * Whether a link-time address is in the file's code: an executable section (or, without
-   * section headers, an executable PT_LOAD). Code the linker discarded keeps its debug info at
-   * address 0 (or a -1/-2 tombstone); such ranges are ignored.
-   */
-  isCode(link: bigint): boolean {
-    this.codeRanges ??= (() => {
-      const sections = this.elf.sections.filter((s) => (s.flags & C.SHF_EXECINSTR) !== 0n && (s.flags & C.SHF_ALLOC) !== 0n && s.size > 0n);
-      if (sections.length > 0) return sections.map((s) => ({ low: s.addr, high: s.addr + s.size }));
-      const segments = this.elf.programHeaders.filter((p) => p.type === C.PT_LOAD && (p.flags & C.PF_X) !== 0);
-      return segments.map((p) => ({ low: p.vaddr, high: p.vaddr + p.memsz }));
-    })();
-    return this.codeRanges.length === 0 || this.codeRanges.some((r) => link >= r.low && link < r.high);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -244,7 +213,8 @@ export class DebugInfo {
     // report the line there), as gdb does.
     const moved = kept.map((k) => {
       const fn = this.functionAtLink(k.address);
-      const end = fn ? this.prologueEnd(fn.unit, fn.die) : undefined;
+      const table = fn ? this.lineTable(fn.unit) : undefined;
+      const end = fn && table ? prologueEnd(table, fn.unit, fn.die, (a, n) => this.code.bytesAt(a, n)) : undefined;
       return end !== undefined && fn && k.address >= entryPc(fn.unit, fn.die) && k.address < end ? end : k.address;
     });
     const addresses = [...new Set(moved)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -256,34 +226,6 @@ export class DebugInfo {
   private functionAtLink(link: bigint): { unit: Unit; die: Die } | undefined {
     const located = this.functionEntryAt(link);
     return located ? { unit: located.unit, die: located.fn.die } : undefined;
-  }
-
-  /**
-   * Where a function's prologue ends (link-time), for breakpoints on its first line: the first
-   * row flagged prologue_end; else, after `push %rbp; mov %rsp,%rbp` (optionally behind endbr64),
-   * the start of the next line-table row; else (a frameless function) its entry.
-   */
-  prologueEnd(unit: Unit, die: Die): bigint | undefined {
-    const entry = entryPc(unit, die);
-    const table = this.lineTable(unit);
-    const seq = table?.sequenceAt(entry);
-    if (!table || !seq) return undefined;
-    const ranges = unit.pcRanges(die);
-    const inFunction = (a: bigint): boolean => ranges.some((r) => a >= r.low && a < r.high);
-    const flagged = seq.rows.find((r) => r.prologueEnd && r.address >= entry && inFunction(r.address));
-    if (flagged) return flagged.address;
-    const code = this.elf.bytesAt(entry, 16);
-    if (!code) return entry;
-    let at = 0;
-    if (code[0] === 0xf3 && code[1] === 0x0f && code[2] === 0x1e && code[3] === 0xfa) at = 4; // endbr64
-    if (code[at] !== 0x55) return entry; // push %rbp
-    const mov = code.subarray(at + 1, at + 4);
-    const isMov = (mov[0] === 0x48 && ((mov[1] === 0x89 && mov[2] === 0xe5) || (mov[1] === 0x8b && mov[2] === 0xec)));
-    if (!isMov) return entry;
-    const afterFrame = entry + BigInt(at + 4);
-    const row = table.lookup(afterFrame);
-    if (!row || row.address === afterFrame) return afterFrame;
-    return inFunction(row.end) ? row.end : afterFrame;
   }
 
   private innermostScope(linkAddress: bigint): Die | undefined {
@@ -328,7 +270,7 @@ export class DebugInfo {
         ranges: unit.pcRanges(die).map((r) => ({ low: r.low + this.loadBias, high: r.high + this.loadBias })),
         entryPc: entryPc(unit, die) + this.loadBias,
         declFile: this.fileOf(unit, die, DW_AT.decl_file),
-        declLine: numberOrUndefined(inheritedConstant(unit, die, DW_AT.decl_line)),
+        declLine: ((line) => (line === undefined ? undefined : Number(line)))(inheritedConstant(unit, die, DW_AT.decl_line)),
         callSite,
         location,
       });
@@ -373,56 +315,14 @@ export class DebugInfo {
     for (const die of chain) {
       const kind = die === fn.die ? 'function' : die.tag === DW_TAG.inlined_subroutine ? 'inlined' : 'block';
       if (kind === 'inlined') frame--;
-      scopes.push({ kind, frame, unit, die, variables: this.variablesOf(unit, die, frameFunction) });
+      scopes.push({ kind, frame, unit, die, variables: this.catalog.variablesOf(unit, die, frameFunction) });
     }
     return scopes.reverse();
   }
 
   /** Global and file-static variables of every unit (those with a location or constant value). */
   globals(): Variable[] {
-    const vars: Variable[] = [];
-    for (const unit of this.units) {
-      const root = unit.root;
-      if (!root) continue;
-      for (const die of root.children) {
-        if (die.tag !== DW_TAG.variable) continue;
-        if (!die.has(DW_AT.location) && !die.has(DW_AT.const_value)) continue;
-        vars.push(this.makeVariable(unit, die, 'global', undefined));
-      }
-    }
-    return vars;
-  }
-
-  private variablesOf(unit: Unit, die: Die, frameFunction: { unit: Unit; die: Die }): Variable[] {
-    const members = scopeMembers(unit, die).filter((d) => LOCATION_TAGS.has(d.tag));
-    const vars = members.map((d) => this.makeVariable(unit, d, d.tag === DW_TAG.formal_parameter ? 'parameter' : 'local', frameFunction));
-    // Variables of the abstract function with no concrete counterpart here.
-    const origin = originOf(unit, die);
-    if (origin) {
-      const covered = new Set(members.map((m) => originOf(unit, m)?.die).filter((d): d is Die => d !== undefined));
-      for (const abstract of scopeMembers(origin.unit, origin.die)) {
-        if (!LOCATION_TAGS.has(abstract.tag) || covered.has(abstract)) continue;
-        vars.push(this.makeVariable(origin.unit, abstract, abstract.tag === DW_TAG.formal_parameter ? 'parameter' : 'local', frameFunction));
-      }
-    }
-    // Parameters first, as debuggers list them.
-    return [...vars.filter((v) => v.kind === 'parameter'), ...vars.filter((v) => v.kind !== 'parameter')];
-  }
-
-  private makeVariable(unit: Unit, die: Die, kind: Variable['kind'], frameFunction: Variable['frameFunction']): Variable {
-    const typeAttr = inheritedAttribute(unit, die, DW_AT.type);
-    const type = typeAttr ? this.types.typeOf(typeAttr.unit, typeAttr.die) : undefined;
-    return {
-      name: dieName(unit, die),
-      kind,
-      unit,
-      die,
-      type,
-      typeName: typeName(type),
-      declFile: this.fileOf(unit, die, DW_AT.decl_file),
-      declLine: numberOrUndefined(inheritedConstant(unit, die, DW_AT.decl_line)),
-      frameFunction,
-    };
+    return this.catalog.globals(this.units);
   }
 
   /** gdb's `ptype` of a type. */
@@ -432,27 +332,7 @@ export class DebugInfo {
 
   /** The location of a variable at `pc` (link-time ranges are matched against pc − loadBias). */
   variableLocation(variable: Variable, frame: FrameContext): Location {
-    const { unit, die } = variable;
-    const env = this.environment(unit, variable, frame);
-    const attr = die.attr(DW_AT.location);
-    if (attr) {
-      if (attr.bytes && !isLocationListForm(unit, attr.form)) return evaluateExpression(attr.bytes, frame, env);
-      const link = frame.pc - this.loadBias;
-      const entries = readLocationList(unit, attr);
-      const entry = entries.find((e) => e.range !== undefined && link >= e.range.low && link < e.range.high) ?? entries.find((e) => e.range === undefined);
-      if (!entry) return { kind: 'unavailable', reason: 'optimized out' };
-      return evaluateExpression(entry.expression, frame, env);
-    }
-    const constant = inheritedAttribute(unit, die, DW_AT.const_value);
-    if (constant) {
-      const size = byteSizeOf(variable.type);
-      const cu = constant.unit;
-      if (constant.attr.bytes) return { kind: 'bytes', bytes: constant.attr.bytes };
-      const text = cu.stringBytes(constant.attr);
-      if (text !== undefined) return { kind: 'bytes', bytes: Uint8Array.from([...text, 0]) };
-      return { kind: 'value', value: BigInt.asUintN(Math.max(size, 1) * 8, constant.attr.raw), size: Math.max(size, 1) };
-    }
-    return { kind: 'unavailable', reason: 'optimized out' };
+    return variableLocation(variable, frame.pc - this.loadBias, frame, this.environment(variable.unit, variable.frameFunction, frame));
   }
 
   /** The value of a variable in a frame, with gdb's text for it. */
@@ -479,30 +359,11 @@ export class DebugInfo {
 
   /** What formatting needs: memory for strings, ELF symbols for <symbol+offset>. */
   formatEnvironment(memory: Pick<EvaluationContext, 'readMemory'>): FormatEnvironment {
-    return { readMemory: (a, n) => memory.readMemory(a, n), symbolize: (a) => this.symbolize(a) };
+    return { readMemory: (a, n) => memory.readMemory(a, n), symbolize: (a) => this.code.symbolize(a - this.loadBias) };
   }
 
-  /** gdb's <symbol+offset> for a runtime address inside a defined ELF symbol, if any. */
-  symbolize(address: bigint): string | undefined {
-    const link = address - this.loadBias;
-    const section = this.elf.sections.find((s) => (s.flags & C.SHF_ALLOC) !== 0n && link >= s.addr && link < s.addr + s.size);
-    if (!section) return undefined;
-    this.symbols ??= this.elf
-      .allSymbols()
-      .filter((s) => s.index !== 0 && s.name !== '' && s.type !== C.STT_FILE && s.type !== C.STT_SECTION && s.type !== C.STT_TLS && s.sectionIndex !== C.SHN_UNDEF && s.sectionIndex < C.SHN_LORESERVE);
-    let best: ElfSymbol | undefined;
-    for (const s of this.symbols) {
-      if (s.sectionIndex !== section.index || s.value > link) continue;
-      if (!best || s.value > best.value || (s.value === best.value && rank(s) < rank(best))) best = s;
-    }
-    if (!best) return undefined;
-    if (best.size !== 0n && link >= best.value + best.size) return undefined;
-    const offset = link - best.value;
-    return offset === 0n ? best.name : `${best.name}+${offset}`;
-  }
-
-  private environment(unit: Unit, variable: Variable, frame: FrameContext): ExpressionEnvironment {
-    const fn = variable.frameFunction;
+  /** What evaluating an expression of `unit` in a frame of `fn` needs: frame base, base types, entry values. */
+  private environment(unit: Unit, fn: Variable['frameFunction'], frame: FrameContext): ExpressionEnvironment {
     const link = frame.pc - this.loadBias;
     const entry = fn ? fn.unit.pcRanges(fn.die).reduce<bigint | undefined>((min, r) => (min === undefined || r.low < min ? r.low : min), undefined) : undefined;
     return {
@@ -558,95 +419,22 @@ export class DebugInfo {
     if (!located) return { kind: 'unavailable', reason: 'no debug information for the caller' };
     const site = findCallSite(located.unit, located.fn.die, returnLink);
     if (!site) return { kind: 'unavailable', reason: 'no call site information at the return address' };
-    const originAttr = site.attr(DW_AT.call_origin) ?? site.attr(DW_AT.abstract_origin);
-    const origin = originAttr ? located.unit.reference(originAttr) : undefined;
-    if (!origin || dieName(located.unit.unitOf(origin), origin) !== dieName(fn.unit, fn.die)) {
+    const callee = callSiteCallee(located.unit, site);
+    if (!callee || dieName(located.unit.unitOf(callee), callee) !== dieName(fn.unit, fn.die)) {
       return { kind: 'unavailable', reason: 'the call site does not name this function' };
     }
-    for (const param of site.children) {
-      if (param.tag !== DW_TAG.call_site_parameter && param.tag !== DW_TAG.GNU_call_site_parameter) continue;
-      const location = param.attr(DW_AT.location)?.bytes;
-      if (!location || plainRegister(location) !== regno) continue;
-      const value = param.attr(DW_AT.call_value) ?? param.attr(0x2111 /* DW_AT_GNU_call_site_value */);
-      if (!value?.bytes) break;
-      const callerVariable = { frameFunction: { unit: located.unit, die: located.fn.die } } as Variable;
-      const env = this.environment(located.unit, callerVariable, caller.context);
-      const result = evaluateExpression(value.bytes, caller.context, env);
-      if (result.kind === 'memory') return result.address;
-      if (result.kind === 'value') return result.value;
-      if (result.kind === 'register') return caller.context.readRegister(result.regno) ?? { kind: 'unavailable', reason: 'caller register not available' };
-      return { kind: 'unavailable', reason: result.kind === 'unavailable' ? result.reason : 'unsupported call site value' };
-    }
-    return { kind: 'unavailable', reason: 'the call site does not record this parameter' };
+    const value = callSiteValue(site, regno);
+    if (!value) return { kind: 'unavailable', reason: 'the call site does not record this parameter' };
+    const env = this.environment(located.unit, { unit: located.unit, die: located.fn.die }, caller.context);
+    const result = evaluateExpression(value, caller.context, env);
+    if (result.kind === 'memory') return result.address;
+    if (result.kind === 'value') return result.value;
+    if (result.kind === 'register') return caller.context.readRegister(result.regno) ?? { kind: 'unavailable', reason: 'caller register not available' };
+    return { kind: 'unavailable', reason: result.kind === 'unavailable' ? result.reason : 'unsupported call site value' };
   }
 
   /** True when DWARF describes the code at `address` (some unit covers it). */
   covers(address: bigint): boolean {
     return this.unitAt(address - this.loadBias) !== undefined;
   }
-}
-
-/** gdb's `print` puts a pointer's type in front of it, except for plain `char *` strings. */
-function printPrefix(type: TypeInfo | undefined): string {
-  if (!type || stripTypedefs(type).kind !== 'pointer') return '';
-  if (type.kind === 'pointer') {
-    const target = type.target && type.target.kind === 'qualified' ? stripQualifiersOnly(type.target) : type.target;
-    if (target?.kind === 'base' && target.name === 'char') return '';
-  }
-  return `(${typeName(type)}) `;
-}
-
-function stripQualifiersOnly(type: TypeInfo): TypeInfo | undefined {
-  let t: TypeInfo | undefined = type;
-  while (t?.kind === 'qualified') t = t.target;
-  return t;
-}
-
-/** DW_AT_entry_pc (an address, or an offset from the low pc), else DW_AT_low_pc, else the first range. */
-function entryPc(unit: Unit, die: Die): bigint {
-  const ranges = unit.pcRanges(die);
-  const base = unit.address(die.attr(DW_AT.low_pc)) ?? ranges[0]?.low ?? 0n;
-  const attr = die.attr(DW_AT.entry_pc);
-  const address = unit.address(attr);
-  if (address !== undefined) return address;
-  const offset = unit.constant(attr);
-  return offset !== undefined ? base + offset : base;
-}
-
-/** N for an expression that is exactly DW_OP_regN or DW_OP_regx N. */
-function plainRegister(expression: Uint8Array): number | undefined {
-  if (expression.length === 1 && expression[0] >= 0x50 && expression[0] <= 0x6f) return expression[0] - 0x50;
-  if (expression[0] === 0x90) {
-    let value = 0;
-    let shift = 0;
-    for (let i = 1; i < expression.length; i++) {
-      value |= (expression[i] & 0x7f) << shift;
-      shift += 7;
-      if ((expression[i] & 0x80) === 0) return i === expression.length - 1 ? value : undefined;
-    }
-  }
-  return undefined;
-}
-
-/** The DW_TAG_call_site (or GNU_call_site) under `die` whose return address is `returnAddress`. */
-function findCallSite(unit: Unit, die: Die, returnAddress: bigint): Die | undefined {
-  for (const child of die.children) {
-    if (child.tag === DW_TAG.call_site || child.tag === DW_TAG.GNU_call_site) {
-      const pc = unit.address(child.attr(DW_AT.call_return_pc)) ?? unit.address(child.attr(DW_AT.low_pc));
-      if (pc === returnAddress) return child;
-    }
-    const nested = findCallSite(unit, child, returnAddress);
-    if (nested) return nested;
-  }
-  return undefined;
-}
-
-function numberOrUndefined(value: bigint | undefined): number | undefined {
-  return value === undefined ? undefined : Number(value);
-}
-
-/** gdb prefers global over weak over local symbols at one address; sized over unsized. */
-function rank(s: ElfSymbol): number {
-  const bind = s.bind === C.STB_GLOBAL ? 0 : s.bind === C.STB_WEAK ? 1 : 2;
-  return (s.size === 0n ? 3 : 0) + bind;
 }

@@ -300,3 +300,19 @@ function formatBitfield(type: TypeInfo | undefined, bitSize: number, bitOffset: 
   }
   return formatValue(type, { bytes, known: new Uint8Array(size).fill(0xff) }, env);
 }
+
+/** gdb's `print` puts a pointer's type in front of it, except for plain `char *` strings. */
+export function printPrefix(type: TypeInfo | undefined): string {
+  if (!type || stripTypedefs(type).kind !== 'pointer') return '';
+  if (type.kind === 'pointer') {
+    const target = type.target && type.target.kind === 'qualified' ? stripQualifiersOnly(type.target) : type.target;
+    if (target?.kind === 'base' && target.name === 'char') return '';
+  }
+  return `(${typeName(type)}) `;
+}
+
+function stripQualifiersOnly(type: TypeInfo): TypeInfo | undefined {
+  let t: TypeInfo | undefined = type;
+  while (t?.kind === 'qualified') t = t.target;
+  return t;
+}

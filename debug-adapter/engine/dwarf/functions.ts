@@ -112,3 +112,15 @@ export function scopeMembers(unit: Unit, die: Die): Die[] {
   }
   return members;
 }
+
+/** Where a function or inlined instance is entered: DW_AT_entry_pc (an address, or an offset from
+ *  the low pc), else DW_AT_low_pc, else its first range. */
+export function entryPc(unit: Unit, die: Die): bigint {
+  const ranges = unit.pcRanges(die);
+  const base = unit.address(die.attr(DW_AT.low_pc)) ?? ranges[0]?.low ?? 0n;
+  const attr = die.attr(DW_AT.entry_pc);
+  const address = unit.address(attr);
+  if (address !== undefined) return address;
+  const offset = unit.constant(attr);
+  return offset !== undefined ? base + offset : base;
+}

@@ -9,7 +9,9 @@ import { readAttribute, type Attribute, type Die } from '../die';
 import { ByteReader } from '../reader';
 import type { DebugSections } from '../sections';
 import type { Unit } from '../unit';
+import { ADDRX, BLOCK_FORMS, cString, DW_OP_ADDR, isInt, isStr, PLAIN_NAME_LANGUAGES, STRX } from './bfd-forms';
 import { BfdLineTable } from './bfd-lines';
+import { readBfdRangeList } from './bfd-ranges';
 
 const MASK = (1n << 64n) - 1n;
 
@@ -63,30 +65,6 @@ export interface BfdUnitContext {
 }
 
 class UnitFailure extends Error {}
-
-/** Languages for which binutils takes DW_AT_name as the linkage name (mangle_style 0). */
-const PLAIN_NAME_LANGUAGES = new Set([0x1, 0x2, 0x5, 0x6, 0x7, 0x9, 0xf, 0xc, 0x12, 0x1d, 0x8001, 0x8765, 0x8004, 0x8006, 0x8007]);
-
-const STRX = new Set<number>([DW_FORM.strx, DW_FORM.strx1, DW_FORM.strx2, DW_FORM.strx3, DW_FORM.strx4]);
-const ADDRX = new Set<number>([DW_FORM.addrx, DW_FORM.addrx1, DW_FORM.addrx2, DW_FORM.addrx3, DW_FORM.addrx4]);
-const INT_FORMS = new Set<number>([
-  DW_FORM.addr, DW_FORM.data2, DW_FORM.data4, DW_FORM.data8, DW_FORM.data1, DW_FORM.flag, DW_FORM.sdata, DW_FORM.udata,
-  DW_FORM.ref_addr, DW_FORM.ref1, DW_FORM.ref2, DW_FORM.ref4, DW_FORM.ref8, DW_FORM.ref_udata, DW_FORM.sec_offset,
-  DW_FORM.flag_present, DW_FORM.ref_sig8, DW_FORM.implicit_const, DW_FORM.GNU_ref_alt, ...ADDRX,
-]);
-const STR_FORMS = new Set<number>([DW_FORM.string, DW_FORM.strp, DW_FORM.line_strp, DW_FORM.GNU_strp_alt, ...STRX]);
-
-const BLOCK_FORMS = new Set<number>([DW_FORM.block, DW_FORM.block1, DW_FORM.block2, DW_FORM.block4, DW_FORM.exprloc]);
-const DW_OP_ADDR = 0x03;
-
-const isInt = (a: Attribute): boolean => INT_FORMS.has(a.form);
-const isStr = (a: Attribute): boolean => STR_FORMS.has(a.form);
-
-function cString(bytes: Uint8Array, offset: number): string {
-  let end = bytes.indexOf(0, offset);
-  if (end < 0) end = bytes.length; // binutils NUL-terminates its copy of the section
-  return new TextDecoder().decode(bytes.subarray(offset, end));
-}
 
 export class BfdUnit {
   error = false;
@@ -270,56 +248,7 @@ export class BfdUnit {
 
   /** read_rangelist: false where binutils reports failure. */
   private readRangeList(list: BfdRange[], offsetValue: bigint): boolean {
-    const size = this.unit.addressSize;
-    const allOnes = size === 8 ? MASK : 0xffffffffn;
-    let base = this.baseAddress;
-    if (this.unit.version <= 4) {
-      const section = this.context.sections.ranges;
-      if (!section || offsetValue > BigInt(section.length)) return false;
-      const reader = new ByteReader(section, '.debug_ranges', Number(offsetValue));
-      for (;;) {
-        if (2 * size > reader.remaining) return false;
-        const low = reader.unsigned(size);
-        const high = reader.unsigned(size);
-        if (low === 0n && high === 0n) return true;
-        if (low === allOnes && high !== allOnes) base = high;
-        else this.addRange(list, (base + low) & MASK, (base + high) & MASK);
-      }
-    }
-    const section = this.context.sections.rnglists;
-    if (!section || offsetValue >= BigInt(section.length)) return false;
-    const reader = new ByteReader(section, '.debug_rnglists', Number(offsetValue));
-    for (;;) {
-      if (reader.atEnd()) return false;
-      const kind = reader.u8();
-      let low: bigint;
-      let high: bigint;
-      switch (kind) {
-        case 0x00: // DW_RLE_end_of_list
-          return true;
-        case 0x05: // DW_RLE_base_address
-          if (size > reader.remaining) return false;
-          base = reader.unsigned(size);
-          continue;
-        case 0x07: // DW_RLE_start_length
-          if (size > reader.remaining) return false;
-          low = reader.unsigned(size);
-          high = (low + safeUleb(reader)) & MASK;
-          break;
-        case 0x04: // DW_RLE_offset_pair
-          low = (base + safeUleb(reader)) & MASK;
-          high = (base + safeUleb(reader)) & MASK;
-          break;
-        case 0x06: // DW_RLE_start_end
-          if (2 * size > reader.remaining) return false;
-          low = reader.unsigned(size);
-          high = reader.unsigned(size);
-          break;
-        default: // the index-based (x) entries need .debug_addr support binutils lacks
-          return false;
-      }
-      this.addRange(list, low, high);
-    }
+    return readBfdRangeList(this.context.sections, this.unit.version, this.unit.addressSize, this.baseAddress, offsetValue, (low, high) => this.addRange(list, low, high));
   }
 
   /** comp_unit_maybe_decode_line_info. */
@@ -635,15 +564,6 @@ export class BfdUnit {
       }
     }
     return best;
-  }
-}
-
-function safeUleb(reader: ByteReader): bigint {
-  try {
-    return reader.uleb();
-  } catch {
-    reader.pos = reader.end;
-    return 0n;
   }
 }
 
