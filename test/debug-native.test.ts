@@ -182,6 +182,44 @@ describe('native debug control', { skip: needsKvm }, () => {
   test('checkKvm says whether the host honours debug registers', () => {
     assert.equal(typeof checkKvm().debugRegisters, 'boolean');
   });
+
+  test('a hardware execute breakpoint stops at its address (an int3 where debug registers do not work)', () => {
+    const echo = symbol('EchoU32').value;
+    sandbox.native.setHardwareBreakpoint(2, { address: echo, kind: 'execute' });
+    try {
+      begin('EchoU32', 9);
+      const stop = run();
+      assert.equal(stop.kind, 'breakpoint');
+      assert.equal(stop.address, echo);
+      assert.equal(stop.registers?.rip, echo);
+      finish();
+    } finally {
+      sandbox.native.clearHardwareBreakpoint(2);
+    }
+    begin('EchoU32', 9);
+    finish();
+  });
+
+  test('read watchpoints: debug registers where the host has them, a precise refusal where it has not', () => {
+    const counter = symbol('counter');
+    if (checkKvm().debugRegisters) {
+      sandbox.native.setHardwareBreakpoint(1, { address: counter.value, kind: 'readwrite', length: 4 });
+      try {
+        begin('Counter');
+        assert.equal(run().kind, 'watchpoint');
+        finish();
+      } finally {
+        sandbox.native.clearHardwareBreakpoint(1);
+      }
+    } else {
+      assert.throws(() => sandbox.native.setHardwareBreakpoint(1, { address: counter.value, kind: 'readwrite', length: 4 }),
+        { code: 'UNSUPPORTED', message: /read watchpoints need the CPU's debug registers, which this KVM host .* does not provide/ });
+    }
+    assert.throws(() => sandbox.native.setHardwareBreakpoint(1, { address: counter.value + 1n, kind: 'write', length: 4 }),
+      { code: 'INVALID_OPTIONS', message: /a 4-byte watchpoint needs an address aligned to 4/ });
+    assert.throws(() => sandbox.native.setHardwareBreakpoint(4, { address: counter.value, kind: 'write', length: 4 }),
+      { code: 'INVALID_OPTIONS', message: /slot 4 does not exist/ });
+  });
 });
 
 describe('pause', { skip: needsKvm }, () => {
