@@ -3,10 +3,20 @@
 //
 //   const info = DebugInfo.fromFile('guest.elf');               // { loadBias } for a relocated PIE
 //   info.lineForAddress(pc)        → { file, line, column, discriminator, isStmt, address, end }
-//   info.addressesForLine('shapes.c', 44) → { line, file, addresses }   (breakpoints)
-//   info.functionAt(pc)            → frames, innermost (inlined) first, each with its location
-//   info.scopesAt(pc)              → scopes innermost first, each with its variables
-//   info.variableValue(v, frame)   → { text: gdb's rendering, type, location, object }
+//   info.addressesForLine('shapes.c', 44, { skipPrologue: true })
+//                                  → { line, file, addresses }: where gdb would break
+//   info.functionAt(pc)            → frames, innermost (inlined) first: name, ranges, entryPc,
+//                                    call site, and the location in each frame
+//   info.scopesAt(pc)              → scopes innermost first (frame index into functionAt), each
+//                                    with its parameters and locals
+//   info.variableValue(v, frame)   → { text: as `info locals`, printText: as `print`, type,
+//                                    location, object }; frame = { pc, readRegister, readMemory,
+//                                    cfa?, frameBase?, caller? } (caller: for entry values)
+//   info.globals(), info.ptype(t), typeName(t), formatValue(t, bytes, env)
+//
+// Correctness is checked against llvm-dwarfdump (line rows), llvm-symbolizer (lines, inline
+// chains), gdb (breakpoints, variables, types, values) and binutils addr2line (BinutilsAddr2line
+// reproduces its output exactly, quirks included; use DebugInfo for debugger answers).
 //
 // Lower layers (DwarfFile, units, DIEs, line programs, expressions) are exported for tools.
 

@@ -8,6 +8,7 @@ import { DwarfFile } from '../dwarf-file';
 import { bfdSymbols, FunctionFinder, type BfdSymbol } from './bfd-symbols';
 import { BfdUnit, type BfdUnitContext, type FuncInfo } from './bfd-units';
 import type { BfdLineTable } from './bfd-lines';
+import { AddressIndex } from './address-index';
 
 export interface Addr2lineFrame {
   /** Function name; undefined where addr2line prints `??`. */
@@ -57,6 +58,7 @@ export class BinutilsAddr2line implements BfdUnitContext {
   private nextUnit = 0;
   private stopped = false;
   private inlinerChain: FuncInfo | undefined;
+  private readonly trie = new AddressIndex<BfdUnit>();
 
   constructor(private readonly elf: ElfFile) {
     this.dwarf = DwarfFile.fromElf(elf);
@@ -102,6 +104,10 @@ export class BinutilsAddr2line implements BfdUnitContext {
       }
     }
     return { address, found: true, frames };
+  }
+
+  recordRange(unit: BfdUnit, low: bigint, high: bigint): void {
+    this.trie.add(unit, low, high);
   }
 
   unitContaining(offset: number): BfdUnit | undefined {
@@ -175,8 +181,9 @@ export class BinutilsAddr2line implements BfdUnitContext {
       }
     } else {
       // Units read before: those whose recorded ranges contain the address. Then unread ones in order.
+      const owners = this.trie.ownersAt(address);
       for (const unit of this.read) {
-        if (unit.trieContains(address) && search(unit)) {
+        if (owners.has(unit) && search(unit)) {
           found = true;
           break;
         }

@@ -62,14 +62,14 @@ export interface BfdUnitContext {
   unitContaining(offset: number): BfdUnit | undefined;
   /** binutils decodes the line table at .debug_line offset 0 once and shares it. */
   lineTableAtZero: BfdLineTable | undefined;
+  /** Records a range in binutils' address trie (unit, line sequence and function ranges). */
+  recordRange(unit: BfdUnit, low: bigint, high: bigint): void;
 }
 
 class UnitFailure extends Error {}
 
 export class BfdUnit {
   error = false;
-  /** Everything binutils put in its address trie for this unit: unit, sequence and function ranges. */
-  readonly trieRanges: BfdRange[] = [];
   readonly unitRanges: BfdRange[] = [];
   lang = 0;
   compDir: string | undefined;
@@ -228,7 +228,7 @@ export class BfdUnit {
   /** binutils' arange_add: drop empty ranges, extend a touching range, else insert after the first. */
   private addRange(list: BfdRange[], low: bigint, high: bigint): void {
     if (low === high) return;
-    this.trieRanges.push({ low, high });
+    this.context.recordRange(this, low, high);
     if (list.length === 0) {
       list.push({ low, high });
       return;
@@ -510,11 +510,6 @@ export class BfdUnit {
       if (v.addr === address && !v.stack && v.file !== undefined && v.name !== undefined && symbolName.includes(v.name)) return { file: v.file, line: v.line };
     }
     return undefined;
-  }
-
-  /** Whether binutils' address trie holds a range of this unit containing `address`. */
-  trieContains(address: bigint): boolean {
-    return this.trieRanges.some((r) => address >= r.low && address < r.high);
   }
 
   /** lookup_address_in_function_table: the function with the smallest range containing `address`. */
