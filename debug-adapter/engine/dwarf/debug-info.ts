@@ -3,6 +3,7 @@
 // the variables in scope there, and their values in a frame. Addresses are runtime addresses:
 // link-time addresses plus `loadBias` (0 for ET_EXEC; the relocation offset of a PIE).
 import { ElfFile } from '../../../native/lib/elf';
+import { AddressIndex } from './address-index';
 import { callSiteCallee, callSiteValue, findCallSite, plainRegister } from './call-sites';
 import { CodeMap } from './code-map';
 import { DW_AT, DW_TAG } from './constants';
@@ -96,9 +97,11 @@ export class DebugInfo {
   readonly types = new TypeResolver();
   private readonly lineTables = new Map<Unit, LineTable | undefined>();
   private readonly unitFunctions = new Map<Unit, UnitFunctions>();
-  private unitRanges?: Array<{ low: bigint; high: bigint; unit: Unit }>;
+  private unitIndex?: AddressIndex<Unit>;
+  private compileUnits?: readonly Unit[];
   private readonly code: CodeMap;
   private readonly catalog: VariableCatalog;
+  private readonly scopeVariables = new Map<Die, readonly Variable[]>();
 
   constructor(
     readonly elf: ElfFile,
@@ -116,7 +119,8 @@ export class DebugInfo {
 
   /** Compile and partial units (type units excluded). */
   get units(): readonly Unit[] {
-    return this.dwarf.units.filter((u) => !u.isTypeUnit);
+    this.compileUnits ??= this.dwarf.units.filter((u) => !u.isTypeUnit);
+    return this.compileUnits;
   }
 
   lineTable(unit: Unit): LineTable | undefined {
@@ -135,19 +139,20 @@ export class DebugInfo {
 
   /** The unit whose code covers a link-time address (unit ranges, else its line table). */
   unitAt(linkAddress: bigint): Unit | undefined {
-    if (!this.unitRanges) {
-      const ranges: Array<{ low: bigint; high: bigint; unit: Unit }> = [];
+    if (!this.unitIndex) {
+      const index = new AddressIndex<Unit>();
       for (const unit of this.units) {
         const root = unit.root;
         let own = root ? unit.pcRanges(root).filter((r) => this.code.isCode(r.low)) : [];
         if (own.length === 0) own = (this.lineTable(unit)?.sequences ?? []).map((s) => ({ low: s.low, high: s.high }));
-        for (const r of own) ranges.push({ ...r, unit });
+        for (const r of own) index.add(unit, r.low, r.high);
       }
-      this.unitRanges = ranges;
+      this.unitIndex = index;
     }
-    const hits = this.unitRanges.filter((r) => linkAddress >= r.low && linkAddress < r.high);
+    const owners = this.unitIndex.ownersAt(linkAddress);
+    const hits = this.units.filter((u) => owners.has(u));
     // Prefer a unit whose line table really covers the address (unit ranges can be coarse).
-    return hits.find((h) => this.lineTable(h.unit)?.sequenceAt(linkAddress)) ?.unit ?? hits[0]?.unit;
+    return hits.find((u) => this.lineTable(u)?.sequenceAt(linkAddress)) ?? hits[0];
   }
 
   private fileOf(unit: Unit, die: Die, attr: number): string | undefined {
@@ -315,9 +320,19 @@ export class DebugInfo {
     for (const die of chain) {
       const kind = die === fn.die ? 'function' : die.tag === DW_TAG.inlined_subroutine ? 'inlined' : 'block';
       if (kind === 'inlined') frame--;
-      scopes.push({ kind, frame, unit, die, variables: this.catalog.variablesOf(unit, die, frameFunction) });
+      scopes.push({ kind, frame, unit, die, variables: this.variablesOf(unit, die, frameFunction) });
     }
     return scopes.reverse();
+  }
+
+  /** The variables of a scope DIE (cached: a scope belongs to one function). */
+  private variablesOf(unit: Unit, die: Die, frameFunction: { unit: Unit; die: Die }): readonly Variable[] {
+    let vars = this.scopeVariables.get(die);
+    if (!vars) {
+      vars = this.catalog.variablesOf(unit, die, frameFunction);
+      this.scopeVariables.set(die, vars);
+    }
+    return vars;
   }
 
   /** Global and file-static variables of every unit (those with a location or constant value). */

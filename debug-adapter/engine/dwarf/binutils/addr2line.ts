@@ -8,7 +8,7 @@ import { DwarfFile } from '../dwarf-file';
 import { bfdSymbols, FunctionFinder, type BfdSymbol } from './bfd-symbols';
 import { BfdUnit, type BfdUnitContext, type FuncInfo } from './bfd-units';
 import type { BfdLineTable } from './bfd-lines';
-import { AddressIndex } from './address-index';
+import { AddressIndex } from '../address-index';
 
 export interface Addr2lineFrame {
   /** Function name; undefined where addr2line prints `??`. */

@@ -1,6 +1,6 @@
-// binutils' address trie, as a query: which units have recorded a range containing an address.
-// Ranges only accumulate (units are read and decoded as queries need them), so the sorted index
-// is rebuilt lazily when ranges were added since the last query.
+// An interval index: which owners (units) have a range containing an address.
+// Ranges may keep arriving (binutils reads and decodes units as queries need them); the sorted
+// index is rebuilt lazily when ranges were added since the last query.
 export class AddressIndex<T> {
   private pending: Array<{ low: bigint; high: bigint; owner: T }> = [];
   private sorted: Array<{ low: bigint; high: bigint; owner: T }> = [];
