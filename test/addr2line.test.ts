@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { main } from '../bin/cli/main';
 import type { Io } from '../bin/cli/io';
+import { ElfFile } from '../native/lib/elf';
+import { DwarfFile, loadDebugSections } from '../debug-adapter/engine/dwarf';
 import { buildFixture, CORE_BUILDS, EXTRA_BUILDS } from './fixtures/dwarf/builds';
 import { binutilsAddr2line, instructionAddresses, missingTools, run } from './fixtures/dwarf/oracles';
 
@@ -137,4 +139,19 @@ test('usage errors and unreadable files', async () => {
   fs.writeFileSync(notElf, 'hello');
   const bad = await microvm(['addr2line', notElf, '0x10']);
   assert.equal(bad.code, 1);
+});
+
+test('a unit whose DIEs do not parse fails alone, as in binutils', async () => {
+  const elf = paths.get('linux-gcc-O0') as string;
+  const bytes = Uint8Array.from(fs.readFileSync(elf));
+  const file = new ElfFile(bytes);
+  const info = file.section('.debug_info');
+  assert.ok(info);
+  const victim = new DwarfFile(loadDebugSections(file)).units.find((u) => u.name?.endsWith('numeric.c'));
+  const child = victim?.root?.children[0];
+  assert.ok(child);
+  bytes[Number(info.offset) + child.offset] = 0x7e; // an abbreviation code no table defines
+  const broken = path.join(scratch, 'broken.elf');
+  fs.writeFileSync(broken, bytes);
+  await compareAll(broken, instructionAddresses(broken), ['-i'], 'broken unit');
 });

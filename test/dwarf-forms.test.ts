@@ -4,7 +4,10 @@
 // loclistx through their offset tables, DWARF 4 .debug_ranges/.debug_loc, and malformed input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DwarfFile, DwarfFormatError, readLocationList, type DebugSections, dwarfConstants as K } from '../debug-adapter/engine/dwarf';
+import fs from 'node:fs';
+import { ElfFile } from '../native/lib/elf';
+import { DebugInfo, DwarfFile, DwarfFormatError, loadDebugSections, readLocationList, type DebugSections, dwarfConstants as K } from '../debug-adapter/engine/dwarf';
+import { buildFixture, CORE_BUILDS } from './fixtures/dwarf/builds';
 
 const { DW_TAG, DW_AT, DW_FORM } = K;
 
@@ -224,11 +227,39 @@ test('DWARF 4 .debug_ranges and .debug_loc with base address selection entries',
 
 test('malformed debug information fails with DwarfFormatError naming the section and offset', () => {
   const { sections: s } = sections();
-  const truncated = { ...s, info: s.info?.subarray(0, s.info.length - 20) };
-  assert.throws(() => new DwarfFile(truncated), (e: unknown) => e instanceof DwarfFormatError && /\.debug_info/.test((e as Error).message));
+  // A truncated last unit: the units before it stay usable, the problem is reported.
+  const truncated = new DwarfFile({ ...s, info: s.info?.subarray(0, s.info.length - 20) });
+  assert.equal(truncated.units.length, 1);
+  assert.equal(truncated.units[0].isTypeUnit, true);
+  assert.equal(truncated.problems.length, 1);
+  assert.match(truncated.problems[0].message, /\.debug_info: unit at 0x[0-9a-f]+ has length 0x[0-9a-f]+ past the section end/);
   const badVersion = Uint8Array.from(s.info ?? []);
   badVersion[4] = 9;
-  assert.throws(() => new DwarfFile({ ...s, info: badVersion }), /unsupported version 9/);
+  const versioned = new DwarfFile({ ...s, info: badVersion });
+  assert.equal(versioned.units.length, 0);
+  assert.match(versioned.problems[0].message, /unit at 0x0 has unsupported version 9/);
+  assert.ok(versioned.problems[0] instanceof DwarfFormatError);
   const file = new DwarfFile({ ...s, abbrev: new Uint8Array([0]) });
   assert.throws(() => file.units[1].root, (e: unknown) => e instanceof DwarfFormatError && /undefined abbreviation code 1/.test((e as Error).message) && /0x/.test((e as Error).message));
+});
+
+test('a unit with malformed DIEs is reported and the others still answer', () => {
+  const path = buildFixture(CORE_BUILDS.find((b) => b.name === 'linux-gcc-O0') as (typeof CORE_BUILDS)[number]);
+  const bytes = Uint8Array.from(fs.readFileSync(path));
+  const elf = new ElfFile(bytes);
+  const info = elf.section('.debug_info');
+  assert.ok(info);
+  const dwarf = new DwarfFile(loadDebugSections(elf));
+  // Break the first child DIE of the unit for numeric.c: an abbreviation code no table defines.
+  const victim = dwarf.units.find((u) => u.name?.endsWith('numeric.c'));
+  assert.ok(victim);
+  const child = victim.root?.children[0];
+  assert.ok(child);
+  bytes[Number(info.offset) + child.offset] = 0x7e;
+  const broken = new DebugInfo(new ElfFile(bytes));
+  const fn = (name: string): bigint => (elf.symbols().find((s) => s.name === name)?.value ?? 0n) + 4n;
+  assert.equal(broken.functionAt(fn('shape_score'))[0]?.name, 'shape_score');
+  assert.deepEqual(broken.functionAt(fn('factorial')), []);
+  assert.equal(broken.problems.length, 1);
+  assert.match(broken.problems[0].message, /\.debug_info: DIE at 0x[0-9a-f]+ uses undefined abbreviation code 126/);
 });

@@ -10,6 +10,7 @@ import { DW_AT, DW_TAG } from './constants';
 import type { Die } from './die';
 import { dieName, inheritedAttribute, inheritedConstant, linkageName } from './die-attributes';
 import { DwarfFile } from './dwarf-file';
+import { DwarfFormatError } from './errors';
 import { evaluateExpression, type EvaluationContext, type ExpressionEnvironment, type Location, type TypedInfo, type Unavailable } from './expression';
 import { formatValue, printPrefix, type FormatEnvironment } from './format';
 import { entryPc, scopeChain, UnitFunctions, type FunctionEntry } from './functions';
@@ -99,6 +100,7 @@ export class DebugInfo {
   private readonly unitFunctions = new Map<Unit, UnitFunctions>();
   private unitIndex?: AddressIndex<Unit>;
   private compileUnits?: readonly Unit[];
+  private readonly unitProblems: DwarfFormatError[] = [];
   private readonly code: CodeMap;
   private readonly catalog: VariableCatalog;
   private readonly scopeVariables = new Map<Die, readonly Variable[]>();
@@ -118,13 +120,42 @@ export class DebugInfo {
   }
 
   /** Compile and partial units (type units excluded). */
+  /**
+   * Compile and partial units (type units excluded) whose DIEs parse; a unit with malformed
+   * DIEs is left out and reported in `problems` rather than failing every query.
+   */
   get units(): readonly Unit[] {
-    this.compileUnits ??= this.dwarf.units.filter((u) => !u.isTypeUnit);
+    this.compileUnits ??= this.dwarf.units.filter((u) => !u.isTypeUnit && this.parses(u));
     return this.compileUnits;
   }
 
+  /** What could not be read: malformed unit headers, DIE trees and line programs. */
+  get problems(): readonly DwarfFormatError[] {
+    return [...this.dwarf.problems, ...this.unitProblems];
+  }
+
+  private parses(unit: Unit): boolean {
+    try {
+      void unit.root;
+      return true;
+    } catch (error) {
+      if (!(error instanceof DwarfFormatError)) throw error;
+      this.unitProblems.push(error);
+      return false;
+    }
+  }
+
   lineTable(unit: Unit): LineTable | undefined {
-    if (!this.lineTables.has(unit)) this.lineTables.set(unit, LineTable.forUnit(unit, (a) => this.code.isCode(a)));
+    if (!this.lineTables.has(unit)) {
+      let table: LineTable | undefined;
+      try {
+        table = LineTable.forUnit(unit, (a) => this.code.isCode(a));
+      } catch (error) {
+        if (!(error instanceof DwarfFormatError)) throw error;
+        this.unitProblems.push(error);
+      }
+      this.lineTables.set(unit, table);
+    }
     return this.lineTables.get(unit);
   }
 

@@ -3,6 +3,7 @@
 import type { ElfFile } from '../../../native/lib/elf';
 import { AbbreviationCache } from './abbrev';
 import type { Die } from './die';
+import type { DwarfFormatError } from './errors';
 import { loadDebugSections, type DebugSections } from './sections';
 import { Unit, type UnitResolver } from './unit';
 import { readUnitHeaders } from './unit-header';
@@ -12,6 +13,8 @@ export class DwarfFile implements UnitResolver {
   readonly units: readonly Unit[];
   /** Units of the DWARF 4 .debug_types section. */
   readonly typeUnits: readonly Unit[];
+  /** Malformed unit headers: the units before each are kept, the rest of that section is not read. */
+  readonly problems: DwarfFormatError[] = [];
   private readonly abbreviations: AbbreviationCache;
   private signatures?: Map<bigint, Unit>;
 
@@ -19,7 +22,7 @@ export class DwarfFile implements UnitResolver {
     this.abbreviations = new AbbreviationCache(sections.abbrev);
     const make = (section: Uint8Array | undefined, name: string, types: boolean): Unit[] =>
       section
-        ? readUnitHeaders(section, name, types).map((h) => new Unit(h, sections, name, () => this.abbreviations.get(h.abbrevOffset), this))
+        ? readUnitHeaders(section, name, types, (e) => this.problems.push(e)).map((h) => new Unit(h, sections, name, () => this.abbreviations.get(h.abbrevOffset), this))
         : [];
     this.units = make(sections.info, '.debug_info', false);
     this.typeUnits = make(sections.types, '.debug_types', true);

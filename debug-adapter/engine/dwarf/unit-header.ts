@@ -65,13 +65,23 @@ export function readUnitHeader(section: Uint8Array, offset: number, sectionName:
   };
 }
 
-/** Every unit header of a section, in order. Stops at zero padding at the end. */
-export function readUnitHeaders(section: Uint8Array, sectionName: string, typesSection = false): UnitHeader[] {
+/**
+ * Every unit header of a section, in order. Stops at zero padding at the end, and at the first
+ * malformed header (everything after it is untrustworthy), which `onError` receives.
+ */
+export function readUnitHeaders(section: Uint8Array, sectionName: string, typesSection = false, onError?: (error: DwarfFormatError) => void): UnitHeader[] {
   const headers: UnitHeader[] = [];
   let offset = 0;
   while (offset + 4 <= section.length) {
     if (section[offset] === 0 && section.subarray(offset, Math.min(offset + 4, section.length)).every((b) => b === 0)) break;
-    const header = readUnitHeader(section, offset, sectionName, typesSection);
+    let header: UnitHeader;
+    try {
+      header = readUnitHeader(section, offset, sectionName, typesSection);
+    } catch (error) {
+      if (!(error instanceof DwarfFormatError) || !onError) throw error;
+      onError(error);
+      break;
+    }
     headers.push(header);
     offset = header.end;
   }

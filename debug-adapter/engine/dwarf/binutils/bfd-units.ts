@@ -81,6 +81,8 @@ export class BfdUnit {
   lineTable: BfdLineTable | undefined;
   private functions: FuncInfo[] = [];
   private variables: VarInfo[] = [];
+  /** The unit DIE reads but a DIE below it does not: binutils fails the unit at its scan. */
+  private treeBroken = false;
   private lookupTable?: Array<{ func: FuncInfo; low: bigint; high: bigint }>;
 
   private constructor(
@@ -91,19 +93,33 @@ export class BfdUnit {
   /** parse_comp_unit: undefined where binutils stops reading .debug_info. */
   static parse(unit: Unit, context: BfdUnitContext): BfdUnit | undefined {
     const self = new BfdUnit(unit, context);
-    let root: Die | undefined;
+    // binutils reads only the unit DIE here; a malformed DIE further down fails the unit later,
+    // when its functions are scanned.
+    let rootTag: number;
+    let rootAttributes: readonly Attribute[];
     try {
-      root = unit.root;
+      const root = unit.root;
+      if (!root) return undefined;
+      rootTag = root.tag;
+      rootAttributes = root.attributes;
     } catch {
-      return undefined;
+      let single: { tag: number; attributes: Attribute[] } | undefined;
+      try {
+        single = self.dieAt(unit.header.dieOffset);
+      } catch {
+        return undefined;
+      }
+      if (!single) return undefined;
+      self.treeBroken = true;
+      rootTag = single.tag;
+      rootAttributes = single.attributes;
     }
-    if (!root) return undefined;
-    const compunit = root.tag === DW_TAG.compile_unit;
+    const compunit = rootTag === DW_TAG.compile_unit;
     let low = 0n;
     let high = 0n;
     let relative = false;
     const deferred: Attribute[] = [];
-    for (const attr of root.attributes) {
+    for (const attr of rootAttributes) {
       if ((self.strOffsetsBase === 0 && STRX.has(attr.form)) || (self.addrBase === 0 && ADDRX.has(attr.form))) {
         deferred.push(attr);
         continue;
@@ -268,6 +284,10 @@ export class BfdUnit {
         for (const r of this.lineTable.sequenceRanges) this.addRange(this.unitRanges, r.low, r.high);
       }
     } catch {
+      this.error = true;
+      return false;
+    }
+    if (this.treeBroken) {
       this.error = true;
       return false;
     }
@@ -464,8 +484,18 @@ export class BfdUnit {
 
   /** The attributes of the DIE at `offset` (any offset, as binutils reads it); undefined for a null entry. */
   private attributesAt(offset: number): readonly Attribute[] | undefined {
-    const known = this.unit.dieAt(offset);
+    let known: Die | undefined;
+    try {
+      known = this.unit.dieAt(offset);
+    } catch {
+      known = undefined; // the unit's tree does not parse: read the one DIE below
+    }
     if (known) return known.attributes;
+    return this.dieAt(offset)?.attributes;
+  }
+
+  /** One DIE read on its own at `offset`; undefined for a null entry or an unreadable one. */
+  private dieAt(offset: number): { tag: number; attributes: Attribute[] } | undefined {
     const reader = new ByteReader(this.unit.sectionBytes, this.unit.sectionName, offset, this.unit.header.end);
     const code = reader.ulebNumber();
     if (code === 0) return undefined;
@@ -477,7 +507,7 @@ export class BfdUnit {
     } catch {
       // binutils stops at an unreadable attribute and keeps what it read
     }
-    return attributes;
+    return { tag: abbrev.tag, attributes };
   }
 
   /** comp_unit_may_contain_address (used for symbol lookups). */
