@@ -1,13 +1,13 @@
-import { inspectGuest, Sandbox } from '../../../native/lib';
+import { Sandbox } from '../../../native/lib';
 import { timeWarmCalls, type CallMode } from '../../../native/lib/server';
-import type { FunctionSignature, GuestValue, SandboxOptions } from '../../../native/lib/types';
+import type { SandboxOptions } from '../../../native/lib/types';
 import { flagValue, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
-import { ArgumentError, convertArguments } from '../convert';
 import { formatDuration, formatSignature } from '../format';
 import { EXIT_OK, type Io } from '../io';
 import { parsePositiveInteger, parseSize } from '../options';
 import { resolveGuest } from './guest-path';
+import { convert, findFunction } from '../guest-call';
 
 export const benchCommand: Command = {
   spec: {
@@ -66,21 +66,4 @@ function parseCount(text: string, flag: string): number {
   return Number(text);
 }
 
-function findFunction(elf: string, name: string): FunctionSignature {
-  const { functions } = inspectGuest(elf);
-  const signature = functions.find((f) => f.name === name);
-  if (!signature) {
-    const known = functions.map(formatSignature).join(', ') || 'none';
-    throw new UsageError(`the guest has no function '${name}' (functions: ${known})`);
-  }
-  return signature;
-}
 
-function convert(signature: FunctionSignature, texts: readonly string[]): GuestValue[] {
-  try {
-    return convertArguments(signature, texts);
-  } catch (err) {
-    if (err instanceof ArgumentError) throw new UsageError(err.message);
-    throw err;
-  }
-}

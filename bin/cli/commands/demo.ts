@@ -7,6 +7,7 @@ import type { FunctionSignature, GuestValue } from '../../../native/lib/types';
 import { buildGuest, newGuestProject } from '../../../guest-templates/toolchain';
 import type { ParsedArgs } from '../args';
 import type { Command } from '../command';
+import { writableDir } from '../dirs';
 import { describeFault, formatDuration, formatError, formatSignature, formatValue } from '../format';
 import { EXIT_FAILURE, EXIT_OK, type Io } from '../io';
 import { packageInfo } from '../package-root';
@@ -87,17 +88,7 @@ export const demoCommand: Command = {
 
 // A cache under the repo keeps rebuilds incremental; fall back to the temp dir when it is read-only.
 function demoDir(): string {
-  const candidates = [path.join(packageInfo().root, 'build', 'demo'), path.join(os.tmpdir(), 'microvm-demo')];
-  for (const dir of candidates) {
-    try {
-      fs.mkdirSync(dir, { recursive: true });
-      fs.accessSync(dir, fs.constants.W_OK);
-      return dir;
-    } catch {
-      // try the next place
-    }
-  }
-  throw new Error(`cannot create a demo build directory (tried ${candidates.join(', ')})`);
+  return writableDir([path.join(packageInfo().root, 'build', 'demo'), path.join(os.tmpdir(), 'microvm-demo')]);
 }
 
 /** Indents what the guest prints, even when HostPrint chunks split lines. */

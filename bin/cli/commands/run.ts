@@ -1,14 +1,14 @@
 import path from 'node:path';
-import { inspectGuest, Sandbox } from '../../../native/lib';
+import { Sandbox } from '../../../native/lib';
 import { isMicroVmError } from '../../../native/lib/errors';
-import type { CallResult, FunctionSignature, GuestValue, SandboxOptions } from '../../../native/lib/types';
+import type { CallResult, FunctionSignature, SandboxOptions } from '../../../native/lib/types';
 import { flagValue, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
-import { ArgumentError, convertArguments } from '../convert';
-import { errorToJson, formatError, formatSignature, formatValue, resultToJson } from '../format';
+import { errorToJson, formatError, formatValue, resultToJson } from '../format';
 import { EXIT_FAILURE, EXIT_OK, type Io } from '../io';
 import { parsePositiveInteger, parseSize } from '../options';
 import { resolveGuest } from './guest-path';
+import { convert, findFunction } from '../guest-call';
 
 export const DEFAULT_CRASH_DUMP_DIR = 'microvm-crashes';
 
@@ -77,24 +77,7 @@ function sandboxOptions(args: ParsedArgs, io: Io): SandboxOptions {
   return options;
 }
 
-function findFunction(elf: string, name: string): FunctionSignature {
-  const { functions } = inspectGuest(elf);
-  const signature = functions.find((f) => f.name === name);
-  if (!signature) {
-    const known = functions.map(formatSignature).join(', ') || 'none';
-    throw new UsageError(`the guest has no function '${name}' (functions: ${known})`);
-  }
-  return signature;
-}
 
-function convert(signature: FunctionSignature, texts: readonly string[]): GuestValue[] {
-  try {
-    return convertArguments(signature, texts);
-  } catch (err) {
-    if (err instanceof ArgumentError) throw new UsageError(err.message);
-    throw err;
-  }
-}
 
 /** Output already streamed; the result line starts on a fresh line. */
 export function resultText(signature: FunctionSignature, result: CallResult): string {

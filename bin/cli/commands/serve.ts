@@ -10,6 +10,7 @@ import { EXIT_OK, type Io } from '../io';
 import { parsePositiveInteger } from '../options';
 import { packageInfo } from '../package-root';
 import { resolveGuest } from './guest-path';
+import { writableDir } from '../dirs';
 
 export const serveCommand: Command = {
   spec: {
@@ -106,15 +107,3 @@ export function buildHelloGuest(): string {
   return elf;
 }
 
-function writableDir(candidates: readonly string[]): string {
-  for (const dir of candidates) {
-    try {
-      fs.mkdirSync(dir, { recursive: true });
-      fs.accessSync(dir, fs.constants.W_OK);
-      return dir;
-    } catch {
-      // try the next place
-    }
-  }
-  throw new Error(`cannot create a build directory (tried ${candidates.join(', ')})`);
-}

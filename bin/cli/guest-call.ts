@@ -1,0 +1,26 @@
+// Resolving a guest function by name and converting command-line texts to its argument values,
+// for the commands that call guest functions (run, bench).
+import { inspectGuest } from '../../native/lib';
+import type { FunctionSignature, GuestValue } from '../../native/lib/types';
+import { UsageError } from './args';
+import { ArgumentError, convertArguments } from './convert';
+import { formatSignature } from './format';
+
+export function findFunction(elf: string, name: string): FunctionSignature {
+  const { functions } = inspectGuest(elf);
+  const signature = functions.find((f) => f.name === name);
+  if (!signature) {
+    const known = functions.map(formatSignature).join(', ') || 'none';
+    throw new UsageError(`the guest has no function '${name}' (functions: ${known})`);
+  }
+  return signature;
+}
+
+export function convert(signature: FunctionSignature, texts: readonly string[]): GuestValue[] {
+  try {
+    return convertArguments(signature, texts);
+  } catch (err) {
+    if (err instanceof ArgumentError) throw new UsageError(err.message);
+    throw err;
+  }
+}
