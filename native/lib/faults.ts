@@ -1,6 +1,7 @@
 // Turns a CPU exception reported by the host's stubs into a GuestFault that says in words what
 // went wrong: which exception, which access to which address, where, and in which function.
 import type { NativeLayout } from './addon';
+import { hex } from './hex';
 import type { GuestFault, MemoryAccess, Registers } from './types';
 
 interface ExceptionInfo {
@@ -36,9 +37,6 @@ export function exceptionInfo(vector: number): ExceptionInfo {
   return EXCEPTIONS[vector] ?? { mnemonic: `#${vector}`, name: `reserved exception vector ${vector}` };
 }
 
-export function hex(value: bigint | number): string {
-  return `0x${value.toString(16)}`;
-}
 
 // Instructions ring 3 may not execute: a #GP at one of them is named, since "general protection
 // fault" alone does not tell a guest author that `hlt` or `cli` is the problem.
@@ -107,6 +105,7 @@ export function describeFault(vector: number, errorCode: number, cr2: bigint, re
   // A #PF in the guard page, or a #DF whose stack pointer ran into it, is the guest stack overflowing.
   const stackOverflow = (isPageFault && inGuard(cr2)) || (vector === 8 && registers.rsp <= stackBottom + 64n && registers.rsp >= stackGuardAddress - 0x1000n);
 
+  const privileged = vector === 13 ? privilegedInstruction(context.read(rip, 16) ?? context.read(rip, 1)) : undefined;
   let description: string;
   if (nullDereference) {
     description = `null pointer dereference: ${accessWords} of address ${hex(cr2)} ${where}`;
@@ -118,9 +117,8 @@ export function describeFault(vector: number, errorCode: number, cr2: bigint, re
       : errorCode & 0x1 ? (access === 'write' ? 'the page is read-only' : 'protection violation')
       : 'the page is not mapped';
     description = `page fault: ${accessWords} of address ${hex(cr2)} (${reason}) ${where}`;
-  } else if (vector === 13 && privilegedInstruction(context.read(rip, 16) ?? context.read(rip, 1))) {
-    const instruction = privilegedInstruction(context.read(rip, 16) ?? context.read(rip, 1));
-    description = `general protection fault: ${instruction} is a privileged instruction (guest code runs in ring 3) ${where}`;
+  } else if (privileged) {
+    description = `general protection fault: ${privileged} is a privileged instruction (guest code runs in ring 3) ${where}`;
   } else if (vector === 8) {
     description = `double fault: the CPU faulted while delivering an exception (RSP ${hex(registers.rsp)}) ${where}`;
   } else {

@@ -1,6 +1,7 @@
 // Encoding and validating the records of docs/guest-abi.md. Everything read back from the guest is
 // untrusted: each check names the record, the field and the offending value.
 import { MicroVmError } from './errors';
+import { hex } from './hex';
 import type { FunctionSignature, GuestValue, ValueType } from './types';
 import { SLOT_SIZE, readScalar, typeOfTag, valueProblem, writeDataSlot, writeScalarSlot, formatSignature } from './values';
 
@@ -22,9 +23,6 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
-function hex(value: number | bigint): string {
-  return `0x${value.toString(16)}`;
-}
 
 /** Checks a call against the signature; throws BAD_ARGUMENTS naming the first problem. */
 export function checkArguments(signature: FunctionSignature, args: readonly GuestValue[]): void {

@@ -76,8 +76,8 @@ export class Sandbox implements SandboxInternals {
   private nativeHandle: NativeSandbox | undefined;
   private readonly description: NativeDescription;
   private symbols: SymbolTable | null | undefined;
-  private busy = false;
   private readonly timeoutMs: number;
+  /** The call in progress (a sandbox runs one call at a time). */
   private currentSession: CallSession | undefined;
 
   /** Creates the VM, loads the guest, runs its initialisation and snapshots it. */
@@ -202,14 +202,13 @@ export class Sandbox implements SandboxInternals {
   /** Checks the call and encodes its record; `start` then begins it on the thread that will run it. */
   private prepare(name: string, args: readonly GuestValue[]): { session: CallSession; record: Uint8Array } {
     this.native; // throws when disposed
-    if (this.busy) throw new MicroVmError('SANDBOX_BUSY', `cannot call ${name}: a call is already running on this sandbox`);
+    if (this.currentSession) throw new MicroVmError('SANDBOX_BUSY', `cannot call ${name}: a call is already running on this sandbox`);
     const signature = this.findFunction(name);
     if (!signature) {
       const known = this.functions.map((fn) => fn.name).join(', ') || 'none';
       throw new MicroVmError('UNKNOWN_FUNCTION', `the guest has no function ${JSON.stringify(name)}; it exports: ${known}`, { functionName: name });
     }
     const record = encodeCall(signature, args, this.layout.inputAddress, this.layout.inputSize);
-    this.busy = true;
     this.currentSession = new CallSession(this, signature, this.timeoutMs);
     return { session: this.currentSession, record };
   }
@@ -219,7 +218,6 @@ export class Sandbox implements SandboxInternals {
    * (the next call, a debugger read), on that operation's thread.
    */
   private end(): void {
-    this.busy = false;
     this.currentSession = undefined;
     if (!this.nativeHandle) return;
     try {

@@ -191,11 +191,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
           vm.settle();
           if (prologue->begin) {
             vm.beginCall(prologue->timeout_ms * 1000000ull);
-            const uint64_t address = vm.layout().input_address;
-            vm.prepareHostWrite(address, prologue->input.size());
-            std::memcpy(vm.memory().at(address, prologue->input.size(), "input"), prologue->input.data(),
-                        prologue->input.size());
-            vm.markHostWrite(address, prologue->input.size());
+            vm.writeHostBuffer(vm.layout().input_address, prologue->input.data(), prologue->input.size(), "input");
           }
           result->outcome = vm.runUntilExit();
           if (outcomeCarriesRegisters(result->outcome.kind)) vm.getFpu(result->fpu);
@@ -349,9 +345,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     if (data.ByteLength() > capacity)
       fail("BAD_ARGUMENTS", std::to_string(data.ByteLength()) + " bytes do not fit the " + std::to_string(capacity) +
                                 "-byte " + name + " buffer");
-    machine().prepareHostWrite(address, data.ByteLength());
-    std::memcpy(machine().memory().at(address, data.ByteLength(), name), data.Data(), data.ByteLength());
-    machine().markHostWrite(address, data.ByteLength());
+    machine().writeHostBuffer(address, data.Data(), data.ByteLength(), name);
   }
 
   Napi::Value writeInput(const Napi::CallbackInfo& info) {

@@ -570,18 +570,15 @@ void Machine::setRegisters(const kvm_regs& regs) {
   ioctlOrFail(KVM_SET_REGS, &copy, "KVM_SET_REGS");
 }
 
+// Guest code runs in ring 3 and cannot load CR3, so the host's own page tables translate.
 void Machine::readVirtual(uint64_t address, uint8_t* out, uint64_t length) const {
-  kvm_sregs sregs;
-  ioctlOrFail(KVM_GET_SREGS, &sregs, "KVM_GET_SREGS");
-  memory_.readVirtual(sregs.cr3, address, out, length);
+  memory_.readVirtual(cr3_, address, out, length);
   hideSoftwareBreakpoints(address, out, length);
 }
 
 void Machine::writeVirtual(uint64_t address, const uint8_t* data, uint64_t length) {
-  kvm_sregs sregs;
-  ioctlOrFail(KVM_GET_SREGS, &sregs, "KVM_GET_SREGS");
   if (initialised_) memory_snapshot_.preserve(memory_, address, length);
-  memory_.writeVirtual(sregs.cr3, address, data, length);
+  memory_.writeVirtual(cr3_, address, data, length);
   // A write over an armed int3 changes the instruction underneath, not the breakpoint.
   for (auto it = debug_.software.lower_bound(address); it != debug_.software.end() && it->first - address < length; ++it) {
     it->second = data[it->first - address];

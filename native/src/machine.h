@@ -6,6 +6,7 @@
 #include <linux/kvm.h>
 
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -90,9 +91,13 @@ class Machine {
   void readVirtual(uint64_t address, uint8_t* out, uint64_t length) const;
   void writeVirtual(uint64_t address, const uint8_t* data, uint64_t length);
   // Host writes into guest memory outside KVM's dirty log must be reported for restore.
-  // Call before writing: keeps the snapshot able to restore the page.
-  void prepareHostWrite(uint64_t address, uint64_t length) { memory_snapshot_.preserve(memory_, address, length); }
-  void markHostWrite(uint64_t address, uint64_t length) { host_dirty_.mark(address, length); }
+  // Copies host data into guest physical memory (the input and output buffers) so that the next
+  // restore puts the pages back: the snapshot keeps their originals, the dirty set names them.
+  void writeHostBuffer(uint64_t address, const uint8_t* data, uint64_t length, const char* what) {
+    memory_snapshot_.preserve(memory_, address, length);
+    std::memcpy(memory_.at(address, length, what), data, length);
+    host_dirty_.mark(address, length);
+  }
   uint64_t snapshotPages() const { return memory_snapshot_.storedPages(); }
   uint64_t dispatchFunction() const { return dispatch_function_; }
 

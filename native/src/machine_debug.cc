@@ -13,7 +13,6 @@
 namespace microvm {
 
 constexpr uint8_t kInt3 = 0xCC;
-constexpr uint64_t kDr6SingleStep = 1ull << 14;
 constexpr uint64_t kRflagsResume = 1ull << 16;
 constexpr uint64_t kRflagsTrap = 1ull << 8;
 
@@ -101,10 +100,10 @@ void Machine::setHardwareSlot(int slot, const HardwareSlot& config) {
   applyGuestDebug();
 }
 
+// Asked before every run: the probe (and its lock) is consulted only when a watch slot is armed.
 bool Machine::emulatingWatchpoints() const {
-  if (kvm_->debugRegistersWork()) return false;
   for (const HardwareSlot& slot : debug_.hardware)
-    if (slot.enabled && slot.kind != HardwareKind::kExecute) return true;
+    if (slot.enabled && slot.kind != HardwareKind::kExecute) return !kvm_->debugRegistersWork();
   return false;
 }
 
@@ -212,26 +211,8 @@ void Machine::setSpecialRegisters(const kvm_sregs& sregs) {
 RunOutcome Machine::decodeDebugExit() {
   const kvm_debug_exit_arch arch = run_->debug.arch;
   RunOutcome outcome = exitOutcome(RunOutcome::kStep);
-  if (arch.exception == 3) {
-    // Only with KVM_GUESTDBG_USE_SW_BP, which we do not use; kept for hosts that intercept anyway.
-    uint64_t address = arch.pc;
-    if (!debug_.software.count(address) && debug_.software.count(address - 1)) address -= 1;
-    if (!debug_.software.count(address)) {
-      // The guest's own int3: report it as the #BP exception it is.
-      outcome.kind = RunOutcome::kException;
-      outcome.frame = ExceptionFrame{};
-      outcome.frame.vector = 3;
-      outcome.frame.rip = outcome.regs.rip;
-      return outcome;
-    }
-    if (outcome.regs.rip != address) {
-      outcome.regs.rip = address;
-      ioctlOrFail(KVM_SET_REGS, &outcome.regs, "KVM_SET_REGS");
-    }
-    outcome.kind = RunOutcome::kBreakpoint;
-    outcome.address = address;
-    return outcome;
-  }
+  // Only #DB exits come here: breakpoints are int3s reaching the host's #BP stub, so KVM is never
+  // asked to intercept #BP (no KVM_GUESTDBG_USE_SW_BP).
   for (int i = 0; i < 4; ++i) {
     const HardwareSlot& slot = debug_.hardware[i];
     if (!slot.enabled || !(arch.dr6 & (1ull << i))) continue;
@@ -250,7 +231,7 @@ RunOutcome Machine::decodeDebugExit() {
     }
     return outcome;
   }
-  (void)kDr6SingleStep;  // BS, or a trap KVM reports without detail: a completed step either way
+  // DR6.BS, or a trap KVM reports without detail: a completed step either way.
   outcome.kind = RunOutcome::kStep;
   return outcome;
 }

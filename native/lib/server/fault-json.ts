@@ -1,11 +1,11 @@
 // JSON bodies for failed calls: the structured fault with addresses as hex strings (JSON numbers
 // cannot hold every 64-bit address).
 import { isMicroVmError } from '../errors';
+import { hex } from '../hex';
 import type { GuestFault } from '../types';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-const hex = (value: bigint): string => `0x${value.toString(16)}`;
 
 export function faultJson(fault: GuestFault): Json {
   const out: { [key: string]: Json } = {
