@@ -7,6 +7,7 @@
       "target_name": "microvm_native",
       "sources": [
         "native/src/addon.cc",
+        "native/src/builtin_host_calls.cc",
         "native/src/guest_image.cc",
         "native/src/guest_memory.cc",
         "native/src/host_error.cc",

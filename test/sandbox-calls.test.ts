@@ -126,6 +126,77 @@ describe('guest calls', { skip: needsKvm }, () => {
     }
   });
 
+  test('HostPrint, answered by the engine itself, traces each call with its byte count, sync and async', async () => {
+    const chunks: string[] = [];
+    const printing = Sandbox.create(elf, { onPrint: (text) => chunks.push(text) });
+    try {
+      for (const result of [printing.callSync('PrintUtf8', 2), await printing.call('PrintUtf8', 2)]) {
+        assert.equal(result.value, 8);
+        assert.deepEqual(result.hostCalls.map((call) => [call.function, call.args, call.result]), [['HostPrint', ['😀😀'], 8]]);
+        assert.ok(result.hostCalls[0].durationUs >= 0);
+      }
+      assert.deepEqual(chunks, ['😀😀', '😀😀']);
+      // Prints and a JS host function interleave in the order the guest made them.
+      const mixed = Sandbox.create(elf, { hostFunctions });
+      try {
+        const result = mixed.callSync('CallHostConcatTwice', 'x');
+        assert.equal(result.value, '<<x>>');
+        assert.deepEqual(result.hostCalls.map((call) => call.function), ['HostConcat', 'HostConcat']);
+      } finally {
+        mixed.dispose();
+      }
+    } finally {
+      printing.dispose();
+    }
+  });
+
+  test('an onPrint that throws fails the call as a throwing HostPrint, sync and async', async () => {
+    const failing = Sandbox.create(elf, { onPrint: () => { throw new Error('terminal closed'); } });
+    try {
+      const error = expectError(() => failing.callSync('PrintMany', 2), 'HOST_FUNCTION_ERROR', 'host function HostPrint threw: terminal closed');
+      assert.deepEqual((error.details.hostCalls as { error?: string }[]).map((call) => call.error), ['terminal closed']);
+      await assert.rejects(failing.call('PrintMany', 2), { code: 'HOST_FUNCTION_ERROR', message: 'host function HostPrint threw: terminal closed' });
+    } finally {
+      failing.dispose();
+    }
+  });
+
+  test('the engine accepts exactly the UTF-8 that the checked path accepts (2,000 byte strings vs TextDecoder)', () => {
+    // Byte strings built from UTF-8 edge cases: overlongs, surrogates, code points past U+10FFFF,
+    // truncated and stray continuation bytes, mixed with valid characters of every length.
+    const pieces = [
+      [0x41], [0x7f], [0xc2, 0x80], [0xdf, 0xbf], [0xc0, 0x80], [0xc1, 0xbf], [0xe0, 0xa0, 0x80], [0xe0, 0x9f, 0xbf],
+      [0xed, 0x9f, 0xbf], [0xed, 0xa0, 0x80], [0xef, 0xbf, 0xbf], [0xf0, 0x90, 0x80, 0x80], [0xf0, 0x8f, 0xbf, 0xbf],
+      [0xf4, 0x8f, 0xbf, 0xbf], [0xf4, 0x90, 0x80, 0x80], [0xf5, 0x80, 0x80, 0x80], [0xff], [0x80], [0xbf], [0xe2, 0x82],
+      [0xf0, 0x9f, 0x98], [0xe2, 0x82, 0xac], [0xf0, 0x9f, 0x98, 0x80], [0xce, 0xbb],
+    ];
+    const strict = new TextDecoder('utf-8', { fatal: true });
+    let seed = 12345;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    let valid = 0;
+    for (let i = 0; i < 2000; i++) {
+      const bytes = Uint8Array.from(Array.from({ length: 1 + random(4) }, () => pieces[random(pieces.length)]).flat());
+      let expected: string | undefined;
+      try {
+        expected = strict.decode(bytes);
+      } catch {
+        expected = undefined;
+      }
+      if (expected === undefined) {
+        expectError(() => sandbox.callSync('PrintRaw', bytes), 'BAD_HOST_CALL', /argument 1 of host call HostPrint is not valid UTF-8$/);
+      } else {
+        valid++;
+        const result = sandbox.callSync('PrintRaw', bytes);
+        assert.equal(result.output, expected, `bytes ${Buffer.from(bytes).toString('hex')}`);
+        assert.equal(result.value, bytes.length);
+      }
+    }
+    assert.ok(valid > 200 && valid < 1800, `a useful mix of valid (${valid}) and invalid strings`);
+  });
+
   test('a host function that throws fails the call with its message, and the sandbox goes on', () => {
     const failing = Sandbox.create(elf, {
       hostFunctions: [
@@ -203,7 +274,7 @@ describe('guest calls', { skip: needsKvm }, () => {
 });
 
 describe('sandbox lifecycle', { skip: needsKvm }, () => {
-  test('async calls run off the JS thread, in parallel on different sandboxes', async () => {
+  test('async calls on different sandboxes interleave and agree', async () => {
     const elf = buildTestGuest('types');
     const sandboxes = [Sandbox.create(elf), Sandbox.create(elf)];
     try {
@@ -217,6 +288,59 @@ describe('sandbox lifecycle', { skip: needsKvm }, () => {
       assert.deepEqual(a, b);
     } finally {
       for (const s of sandboxes) s.dispose();
+    }
+  });
+
+  test('an async call longer than its inline slice goes on on the vCPU thread and leaves the event loop free', async () => {
+    const spinning = Sandbox.create(buildTestGuest('faults'), { timeoutMs: 150 });
+    try {
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 5);
+      try {
+        await assert.rejects(spinning.call('SpinForever'), { code: 'TIMEOUT' });
+      } finally {
+        clearInterval(ticker);
+      }
+      // 150 ms of guest time; a blocked event loop would have ticked at most once.
+      assert.ok(ticks >= 5, `the event loop ticked ${ticks} times while the guest spun`);
+      await assert.rejects(spinning.call('Abort'), { code: 'GUEST_ABORT' }); // and the sandbox goes on
+    } finally {
+      spinning.dispose();
+    }
+  });
+
+  test('output printed before an inline slice runs out is kept, in order, wherever the slice ends', async () => {
+    for (const inlineSliceUs of [1, 20, 100, 400]) {
+      const chunks: string[] = [];
+      const sliced = Sandbox.create(buildTestGuest('types'), { inlineSliceUs, onPrint: (text) => chunks.push(text) });
+      try {
+        for (const spins of [0, 1000, 100000]) {
+          const result = await sliced.call('PrintSpinPrint', spins);
+          assert.equal(result.value, spins);
+          assert.equal(result.output, 'ab', `inlineSliceUs ${inlineSliceUs}, ${spins} spins`);
+          assert.deepEqual(result.hostCalls.map((call) => call.args[0]), ['a', 'b']);
+        }
+        assert.deepEqual(chunks, ['a', 'b', 'a', 'b', 'a', 'b']);
+      } finally {
+        sliced.dispose();
+      }
+    }
+  });
+
+  test('inlineSliceUs: 0 runs every async call on the vCPU thread, with the same results', async () => {
+    const elf = buildTestGuest('types');
+    const threaded = Sandbox.create(elf, { inlineSliceUs: 0, hostFunctions });
+    try {
+      assert.equal((await threaded.call('CallHostAdd', 2, 3)).value, 5);
+      assert.equal((await threaded.call('PrintMany', 2)).output, 'line 0 of 2\nline 1 of 2\n');
+      assert.equal(threaded.callSync('Counter').value, 1);
+      assert.equal((await threaded.call('Counter')).value, 1);
+    } finally {
+      threaded.dispose();
+    }
+    for (const bad of [-1, 1.5, 2_000_000, '10']) {
+      expectError(() => Sandbox.create(elf, { inlineSliceUs: bad as number }), 'INVALID_OPTIONS',
+        `inlineSliceUs must be an integer from 0 to 1000000 microseconds, got ${String(bad)}`);
     }
   });
 

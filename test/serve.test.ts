@@ -191,7 +191,9 @@ describe('microvm serve under overload and shutdown', { skip: needsKvm }, () => 
   });
 
   test('past the queue bound requests get 503 with Retry-After at once; none hangs', async () => {
-    const server = await DemoServer.start({ guest, port: 0, poolSize: 1, maxQueue: 1 });
+    // Calls on the vCPU thread, so that requests overlap: inline, a hello call ends before the next
+    // request is even read, and the queue would never fill.
+    const server = await DemoServer.start({ guest, port: 0, poolSize: 1, maxQueue: 1, inlineSliceUs: 0 });
     try {
       const answers = await Promise.all(Array.from({ length: 100 }, () => request(`${server.url}${ROUTES.warm}`)));
       const statuses = new Set(answers.map((a) => a.status));

@@ -6,7 +6,15 @@ import type { FunctionSignature, MemoryRegion, Registers } from './types';
 
 export type NativeOutcomeKind =
   | 'ready' | 'host-call' | 'abort' | 'exception' | 'timeout' | 'paused' | 'shutdown' | 'unexpected-exit'
-  | 'breakpoint' | 'watchpoint' | 'step';
+  | 'breakpoint' | 'watchpoint' | 'step'
+  /** runSync(sliceUs): the slice ran out before the guest left; the call goes on at the next run. */
+  | 'sliced';
+
+/** A host call the engine answered itself (HostPrint), before the exit it comes with. */
+export interface ServedHostCall {
+  text: string;
+  durationUs: number;
+}
 
 /** One VM exit, as the run loop reports it. */
 export interface NativeOutcome {
@@ -27,6 +35,8 @@ export interface NativeOutcome {
   /** 'watchpoint': the watched bytes before and after the access. */
   oldValue?: Uint8Array;
   newValue?: Uint8Array;
+  /** HostPrint calls served natively since the previous outcome, in order. */
+  served?: ServedHostCall[];
 }
 
 export type HardwareBreakpointKind = 'execute' | 'write' | 'readwrite';
@@ -92,7 +102,8 @@ export interface NativeSandboxOptions {
 }
 
 export interface NativeSandbox {
-  runSync(): NativeOutcome;
+  /** Runs on this thread until an exit JS must see; with sliceUs, at most that long ('sliced'). */
+  runSync(sliceUs?: number): NativeOutcome;
   /** One run on the vCPU thread; the prologue restores and/or begins a call on that thread first. */
   runAsync(callback: (error: Error | null, outcome?: NativeOutcome) => void,
     prologue?: { restore?: boolean; timeoutMs?: number; input?: Uint8Array }): void;

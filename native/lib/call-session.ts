@@ -1,7 +1,7 @@
 // One guest call as a state machine over VM exits: host calls are answered, the return record is
 // decoded, and every way a call can fail becomes a precise MicroVmError. It is shared by the sync
 // and async drivers in sandbox.ts, which differ only in how they run the vCPU.
-import type { NativeOutcome, NativeSandbox } from './addon';
+import type { NativeOutcome, NativeSandbox, ServedHostCall } from './addon';
 import { MicroVmError } from './errors';
 import { HostFunctionRegistry } from './host-functions';
 import {
@@ -51,6 +51,7 @@ export class CallSession {
 
   /** Decides what follows an exit: run again, wait for an async host function, or finish. */
   step(outcome: NativeOutcome, allowAsync: boolean): Step {
+    if (outcome.served) this.recordServed(outcome.served);
     switch (outcome.kind) {
       case 'host-call':
         return this.hostCall(allowAsync);
@@ -70,6 +71,7 @@ export class CallSession {
         throw this.failure(new MicroVmError('TIMEOUT',
           `${this.what} did not finish within ${this.timeoutMs} ms; stopped at RIP 0x${outcome.rip.toString(16)}${fn ? ` in ${fn}` : ''}`));
       }
+      case 'sliced':
       case 'paused':
       case 'breakpoint':
       case 'watchpoint':
@@ -81,6 +83,25 @@ export class CallSession {
         throw this.failure(new MicroVmError('UNEXPECTED_EXIT',
           `${this.what}: ${outcome.detail ?? outcome.kind}${fn && outcome.kind === 'unexpected-exit' ? ` (in ${fn})` : ''}`));
       }
+    }
+  }
+
+  /**
+   * HostPrint calls the engine answered before this exit: the same output, onPrint calls and
+   * trace records as if JavaScript had answered them, in the order they were made.
+   */
+  private recordServed(served: readonly ServedHostCall[]): void {
+    const print = this.sandbox.hostFunctions.get('HostPrint')!;
+    for (const call of served) {
+      let result: GuestValue;
+      try {
+        result = print.implementation(call.text) as GuestValue;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        this.hostCalls.push({ function: 'HostPrint', args: [call.text], error: message, durationUs: call.durationUs });
+        throw this.failure(new MicroVmError('HOST_FUNCTION_ERROR', `host function HostPrint threw: ${message}`));
+      }
+      this.hostCalls.push({ function: 'HostPrint', args: [call.text], result, durationUs: call.durationUs });
     }
   }
 

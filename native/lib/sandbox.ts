@@ -70,6 +70,16 @@ function checkTimeout(timeoutMs: unknown): number {
   return timeoutMs;
 }
 
+const DEFAULT_INLINE_SLICE_US = 1000;
+
+function checkInlineSlice(sliceUs: unknown): number {
+  if (sliceUs === undefined) return DEFAULT_INLINE_SLICE_US;
+  if (typeof sliceUs !== 'number' || !Number.isInteger(sliceUs) || sliceUs < 0 || sliceUs > 1_000_000) {
+    throw new MicroVmError('INVALID_OPTIONS', `inlineSliceUs must be an integer from 0 to 1000000 microseconds, got ${String(sliceUs)}`);
+  }
+  return sliceUs;
+}
+
 export class Sandbox implements SandboxInternals {
   readonly functions: readonly FunctionSignature[];
   readonly hostFunctions: HostFunctionRegistry;
@@ -77,6 +87,7 @@ export class Sandbox implements SandboxInternals {
   private readonly description: NativeDescription;
   private symbols: SymbolTable | null | undefined;
   private readonly timeoutMs: number;
+  private readonly inlineSliceUs: number;
   /** The call in progress (a sandbox runs one call at a time). */
   private currentSession: CallSession | undefined;
 
@@ -97,6 +108,7 @@ export class Sandbox implements SandboxInternals {
     // Idle sandboxes should cost little: keep no copy of a guest that can be read again.
     this.elfBytes = guestPath ? undefined : elfBytes;
     this.timeoutMs = checkTimeout(options.timeoutMs);
+    this.inlineSliceUs = checkInlineSlice(options.inlineSliceUs);
     checkSizes(options);
     this.hostFunctions = new HostFunctionRegistry(options.hostFunctions ?? [], (text) => this.currentSession?.print(text));
     const label = guestPath ? `${guestPath}: ` : '';
@@ -264,14 +276,30 @@ export class Sandbox implements SandboxInternals {
     }
   }
 
-  /** Calls a guest function with the vCPU on its own thread; host functions may be async. */
+  /**
+   * Calls a guest function without blocking the event loop for long; host functions may be async.
+   * Each run of the guest starts on this thread for at most `inlineSliceUs` and, if the guest is
+   * still running then, goes on on the sandbox's vCPU thread: a short call costs no thread
+   * hand-off (two cross-thread wake-ups cost more than a whole call here), a long one runs in
+   * parallel with the event loop and with other sandboxes.
+   */
   async call(name: string, ...args: GuestValue[]): Promise<CallResult> {
     const { session, record } = this.prepare(name, args);
     try {
-      // The restore, the call's start and its first run all happen on the vCPU thread.
+      // Without inline slices the restore, the call's start and its first run all happen on the
+      // vCPU thread: vCPU ioctls from alternating threads are dear on some hosts.
       let prologue: { timeoutMs: number; input: Uint8Array } | undefined = { timeoutMs: this.timeoutMs, input: record };
+      if (this.inlineSliceUs > 0) {
+        try {
+          this.native.beginCall(this.timeoutMs);
+          this.native.writeInput(record);
+        } catch (error) {
+          throw fromNativeError(error);
+        }
+        prologue = undefined;
+      }
       for (;;) {
-        const outcome = await this.runAsync(prologue);
+        const outcome = await this.runSliced(prologue);
         prologue = undefined;
         let step: Step = session.step(outcome, true);
         if (step.kind === 'pending') {
@@ -289,6 +317,24 @@ export class Sandbox implements SandboxInternals {
     } finally {
       this.end();
     }
+  }
+
+  /** One run: inline for up to inlineSliceUs, then (or at once, without slices) on the vCPU thread. */
+  private async runSliced(prologue?: { timeoutMs: number; input: Uint8Array }): Promise<NativeOutcome> {
+    if (this.inlineSliceUs > 0 && !prologue) {
+      let outcome: NativeOutcome;
+      try {
+        outcome = this.native.runSync(this.inlineSliceUs);
+      } catch (error) {
+        throw fromNativeError(error);
+      }
+      if (outcome.kind !== 'sliced') return outcome;
+      // Prints served before the slice ran out belong before whatever the thread run brings.
+      const next = await this.runAsync();
+      if (outcome.served) next.served = next.served ? [...outcome.served, ...next.served] : outcome.served;
+      return next;
+    }
+    return this.runAsync(prologue);
   }
 
   private runAsync(prologue?: { timeoutMs: number; input: Uint8Array }): Promise<NativeOutcome> {

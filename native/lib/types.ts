@@ -136,8 +136,19 @@ export interface SandboxOptions {
   hostFunctions?: HostFunction[];
   /** Write an ELF core file into this directory when a call faults. */
   crashDumpDir?: string;
-  /** Called with each chunk the guest prints through HostPrint, as it is printed. */
+  /**
+   * Called with each chunk the guest prints through HostPrint, in order. HostPrint is answered by
+   * the engine itself, so a chunk reaches onPrint when the guest next needs the host or returns,
+   * and never more than about 1 ms after it was printed.
+   */
   onPrint?: (text: string) => void;
+  /**
+   * How long (µs) the async call() runs the guest on the calling thread before it hands the call
+   * to the sandbox's vCPU thread. Short calls then cost no thread hand-off at all; a longer call
+   * blocks the event loop for at most this long at a time. 0 runs every call on the vCPU thread.
+   * Default 1000.
+   */
+  inlineSliceUs?: number;
 }
 
 export type ErrorCode =

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "builtin_host_calls.h"
 #include "guest_image.h"
 #include "host_error.h"
 #include "js_convert.h"
@@ -59,7 +60,8 @@ uint64_t optionalSize(const Napi::Object& options, const char* name, uint64_t fa
 }
 
 bool outcomeCarriesRegisters(RunOutcome::Kind kind) {
-  return kind != RunOutcome::kReady && kind != RunOutcome::kHostCall && kind != RunOutcome::kAbort;
+  return kind != RunOutcome::kReady && kind != RunOutcome::kHostCall && kind != RunOutcome::kAbort &&
+         kind != RunOutcome::kSliced;
 }
 
 class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
@@ -130,18 +132,33 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     if (async_running_) fail("SANDBOX_BUSY", "the vCPU is running an async call on this sandbox");
   }
 
-  Napi::Value outcomeValue(Napi::Env env, const RunOutcome& outcome) {
-    if (!outcomeCarriesRegisters(outcome.kind)) return outcomeToJs(env, outcome, nullptr);
-    kvm_fpu fpu{};
-    machine().getFpu(fpu);
-    return outcomeToJs(env, outcome, &fpu);
+  // The outcome, with the host calls served natively before it as `served: [{ text, durationUs }]`.
+  static Napi::Object withServed(Napi::Env env, Napi::Object outcome, const std::vector<ServedHostCall>& served) {
+    if (served.empty()) return outcome;
+    Napi::Array array = Napi::Array::New(env, served.size());
+    for (uint32_t i = 0; i < served.size(); ++i) {
+      Napi::Object call = Napi::Object::New(env);
+      call.Set("text", Napi::String::New(env, served[i].text));
+      call.Set("durationUs", Napi::Number::New(env, served[i].duration_us));
+      array.Set(i, call);
+    }
+    outcome.Set("served", array);
+    return outcome;
   }
 
+  // runSync(sliceUs?): runs on this thread until an exit JS must see, serving HostPrint natively;
+  // with sliceUs > 0 it returns { kind: 'sliced' } once that much time has passed.
   Napi::Value runSync(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       requireIdle();
-      RunOutcome outcome = machine().runUntilExit();
-      return outcomeValue(info.Env(), outcome);
+      const int64_t slice_ns = info[0].IsUndefined() ? 0 : int64_t(bigintArgument(info[0], "sliceUs")) * 1000;
+      std::vector<ServedHostCall> served;
+      RunOutcome outcome = runServingBuiltins(machine(), slice_ns, served);
+      Napi::Env env = info.Env();
+      if (!outcomeCarriesRegisters(outcome.kind)) return withServed(env, outcomeToJs(env, outcome, nullptr), served);
+      kvm_fpu fpu{};
+      machine().getFpu(fpu);
+      return withServed(env, outcomeToJs(env, outcome, &fpu), served);
     });
   }
 
@@ -193,7 +210,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
             vm.beginCall(prologue->timeout_ms * 1000000ull);
             vm.writeHostBuffer(vm.layout().input_address, prologue->input.data(), prologue->input.size(), "input");
           }
-          result->outcome = vm.runUntilExit();
+          result->outcome = runServingBuiltins(vm, 0, result->served);
           if (outcomeCarriesRegisters(result->outcome.kind)) vm.getFpu(result->fpu);
         } catch (const HostError& error) {
           result->failed = true;
@@ -214,6 +231,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
 
   struct AsyncResult {
     RunOutcome outcome;
+    std::vector<ServedHostCall> served;
     kvm_fpu fpu{};
     bool failed = false;
     std::string code, message;
@@ -229,10 +247,8 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
       callback.Call({jsError(env, result.code, result.message).Value(), env.Undefined()});
       return;
     }
-    Napi::Value outcome = outcomeCarriesRegisters(result.outcome.kind)
-                              ? Napi::Value(outcomeToJs(env, result.outcome, &result.fpu))
-                              : Napi::Value(outcomeToJs(env, result.outcome, nullptr));
-    callback.Call({env.Null(), outcome});
+    Napi::Object outcome = outcomeToJs(env, result.outcome, outcomeCarriesRegisters(result.outcome.kind) ? &result.fpu : nullptr);
+    callback.Call({env.Null(), withServed(env, outcome, result.served)});
   }
 
   Napi::Value finishInitialisation(const Napi::CallbackInfo& info) {

@@ -48,6 +48,7 @@ std::vector<Region> systemRegions(const Layout& layout) {
       {"idt", kIdtAddress, kPageSize, kRead},
       {"tss", kTssAddress, kPageSize, kRead},
       {"exception-stubs", kStubsAddress, kPageSize, kRead | kExecute},
+      {"call-entry", kCallEntryAddress, kPageSize, kRead | kExecute | kUser},
       {"exception-stack", kExceptionStackBottom, kExceptionStackTop - kExceptionStackBottom, kRead | kWrite},
       {"double-fault-stack", kDoubleFaultStackBottom, kDoubleFaultStackTop - kDoubleFaultStackBottom,
        kRead | kWrite},

@@ -13,6 +13,7 @@ constexpr uint64_t kGdtAddress = 0x1000;
 constexpr uint64_t kIdtAddress = 0x2000;
 constexpr uint64_t kTssAddress = 0x3000;
 constexpr uint64_t kStubsAddress = 0x4000;
+constexpr uint64_t kCallEntryAddress = 0x5000;  // ring-3 stub every call starts in (system_tables.h)
 constexpr uint64_t kExceptionStackBottom = 0x6000;  // IST1, 8 KiB
 constexpr uint64_t kExceptionStackTop = 0x8000;
 constexpr uint64_t kDoubleFaultStackBottom = 0x9000;  // IST2, 4 KiB

@@ -119,6 +119,7 @@ const char* outcomeKindName(RunOutcome::Kind kind) {
     case RunOutcome::kBreakpoint: return "breakpoint";
     case RunOutcome::kWatchpoint: return "watchpoint";
     case RunOutcome::kStep: return "step";
+    case RunOutcome::kSliced: return "sliced";
   }
   return "unknown";
 }
@@ -279,13 +280,13 @@ void Machine::finishInitialisation() {
   fetchDirtyLog();  // start the log afresh: from now on it lists what calls change
   host_dirty_.clear();
   captureVcpu(vcpu_snapshot_);
-  last_exit_sregs_ = vcpu_snapshot_.sregs;
+  writeCallEntry(memory_, dispatch_function_, vcpu_snapshot_.regs.rax, vcpu_snapshot_.xsave.data());
   initialised_ = true;
 }
 
 void Machine::beginCall(uint64_t timeout_ns) {
   kvm_regs regs = vcpu_snapshot_.regs;
-  regs.rip = dispatch_function_;
+  regs.rip = kCallEntryAddress;  // resets FPU state and selectors, then jumps to the dispatch function
   regs.rsp = layout_.stack_top();
   regs.rbp = 0;
   regs.rflags = kGuestRflags;
@@ -302,19 +303,18 @@ void Machine::restore() {
   memory_snapshot_.restore(memory_, host_dirty_);
   host_dirty_.clear();
   reapplySoftwareBreakpoints();
-  // General registers are not restored here: beginCall sets all of them for the next call.
-  ioctlOrFail(kKvmSetXsave, vcpu_snapshot_.xsave.data(), "KVM_SET_XSAVE");
-  // Ring-3 guest code can change segment selectors but no control register, MSR or debug
-  // register; those change only when ring 0 ran (an exception) or the debugger wrote them.
-  if (std::memcmp(&last_exit_sregs_, &vcpu_snapshot_.sregs, sizeof(kvm_sregs)) != 0 || privileged_state_dirty_)
-    ioctlOrFail(KVM_SET_SREGS, &vcpu_snapshot_.sregs, "KVM_SET_SREGS");
+  // General registers are not restored here: beginCall sets all of them for the next call, and
+  // the call-entry stub puts back the x87/SSE state and the data selectors, the only other state
+  // ring-3 code can change. Control registers, MSRs, debug registers and the rest of XSAVE change
+  // only when ring 0 ran (an exception) or the debugger wrote them.
   if (privileged_state_dirty_) {
+    ioctlOrFail(kKvmSetXsave, vcpu_snapshot_.xsave.data(), "KVM_SET_XSAVE");
+    ioctlOrFail(KVM_SET_SREGS, &vcpu_snapshot_.sregs, "KVM_SET_SREGS");
     const int msr_count = int(msrsHeader(vcpu_snapshot_.msrs.data())->nmsrs);
     if (::ioctl(vcpu_fd_.get(), kKvmSetMsrs, vcpu_snapshot_.msrs.data()) != msr_count)
       fail("INTERNAL", "KVM_SET_MSRS failed: " + errnoText(errno));
     ioctlOrFail(KVM_SET_DEBUGREGS, &vcpu_snapshot_.debugregs, "KVM_SET_DEBUGREGS");
   }
-  last_exit_sregs_ = vcpu_snapshot_.sregs;
   privileged_state_dirty_ = false;
 }
 
@@ -337,12 +337,11 @@ RunOutcome Machine::exitOutcome(RunOutcome::Kind kind, std::string detail) {
   outcome.detail = std::move(detail);
   ioctlOrFail(KVM_GET_REGS, &outcome.regs, "KVM_GET_REGS");
   ioctlOrFail(KVM_GET_SREGS, &outcome.sregs, "KVM_GET_SREGS");
-  last_exit_sregs_ = outcome.sregs;
   if (outcome.sregs.cs.dpl != 3) privileged_state_dirty_ = true;
   return outcome;
 }
 
-RunOutcome Machine::runUntilExit() {
+RunOutcome Machine::runUntilExit(int64_t slice_ns) {
   runner_thread.prepare();
   running_thread_ = runner_thread.tid;
   struct Running {
@@ -350,8 +349,11 @@ RunOutcome Machine::runUntilExit() {
     ~Running() { thread = 0; }
   } running{running_thread_};
 
-  const int64_t deadline = monotonicNs() + remaining_ns_;
-  DeadlineTimer timer(remaining_ns_);
+  const int64_t start = monotonicNs();
+  const int64_t deadline = start + remaining_ns_;
+  const bool sliced = slice_ns > 0 && slice_ns < remaining_ns_;
+  const int64_t slice_end = sliced ? start + slice_ns : deadline;
+  DeadlineTimer timer(slice_end - start);
   auto leave = [&](RunOutcome outcome) {
     remaining_ns_ = std::max<int64_t>(0, deadline - monotonicNs());
     return outcome;
@@ -372,7 +374,13 @@ RunOutcome Machine::runUntilExit() {
   }
   for (;;) {
     if (pause_requested_.exchange(false)) return leave(exitOutcome(RunOutcome::kPaused));
-    if (monotonicNs() >= deadline) return leave(exitOutcome(RunOutcome::kTimeout));
+    const int64_t now = monotonicNs();
+    if (now >= deadline) return leave(exitOutcome(RunOutcome::kTimeout));
+    if (sliced && now >= slice_end) {
+      RunOutcome outcome;
+      outcome.kind = RunOutcome::kSliced;
+      return leave(outcome);
+    }
     if (::ioctl(vcpu_fd_.get(), KVM_RUN, 0) != 0) {
       if (errno == EINTR || errno == EAGAIN) continue;  // deadline and pause are checked above
       fail("INTERNAL", "KVM_RUN failed: " + errnoText(errno));
@@ -486,21 +494,17 @@ RunOutcome Machine::decodeIoExit() {
                      (abi_port ? "; the ABI ports take a single one-byte out" : "; only ports 0xe0-0xe3 exist");
     return outcome;
   }
-  // The ABI exits are the hot path: a host call needs no registers at all (its record is in
-  // memory), and the end of a call needs only the segment registers, which ring 3 can change and
-  // restore must put back. Ports 0xe0-0xe2 are only reachable from ring 3.
+  // The ABI exits are the hot path and need no registers at all: the records are in memory, and
+  // what ring 3 can change outside memory is put back by beginCall and the call-entry stub. Ports
+  // 0xe0-0xe2 are only reachable from ring 3.
   switch (port) {
-    case kPortHostCall: {
-      RunOutcome outcome;
-      outcome.kind = RunOutcome::kHostCall;
-      return outcome;
-    }
+    case kPortHostCall:
     case kPortReady:
     case kPortAbort: {
       RunOutcome outcome;
-      outcome.kind = port == kPortReady ? RunOutcome::kReady : RunOutcome::kAbort;
-      ioctlOrFail(KVM_GET_SREGS, &outcome.sregs, "KVM_GET_SREGS");
-      last_exit_sregs_ = outcome.sregs;
+      outcome.kind = port == kPortHostCall ? RunOutcome::kHostCall
+                     : port == kPortReady  ? RunOutcome::kReady
+                                           : RunOutcome::kAbort;
       return outcome;
     }
     default: return decodeException();

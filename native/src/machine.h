@@ -29,6 +29,7 @@ struct RunOutcome {
     kBreakpoint,  // a software or hardware execution breakpoint at `address`
     kWatchpoint,  // a data watchpoint in `hardware_slot` was hit; RIP is after the access
     kStep,        // one instruction was single-stepped
+    kSliced,      // the time slice given to runUntilExit ran out; the call goes on at the next run
   };
   Kind kind = kReady;
   std::string detail;  // words for kUnexpectedExit and kShutdown
@@ -64,8 +65,10 @@ class Machine {
   GuestMemory& memory() { return memory_; }
 
   // Runs the vCPU until the guest leaves it in a way the host must answer. `timeout_ns` budgets
-  // guest execution across the calls of one guest call (see beginCall).
-  RunOutcome runUntilExit();
+  // guest execution across the calls of one guest call (see beginCall). A positive `slice_ns`
+  // returns kSliced once that much time has passed (the rest of the budget is kept), so that a
+  // caller can run a call on its own thread for a while and hand it to another thread after.
+  RunOutcome runUntilExit(int64_t slice_ns = 0);
   // Validates PEB.dispatch_function after initialisation and takes the snapshot.
   void finishInitialisation();
   bool initialised() const { return initialised_; }
@@ -157,7 +160,6 @@ class Machine {
   uint64_t cr3_ = 0;
   uint64_t dispatch_function_ = 0;
   bool initialised_ = false;
-  kvm_sregs last_exit_sregs_{};
   bool privileged_state_dirty_ = false;
 
   MemorySnapshot memory_snapshot_;

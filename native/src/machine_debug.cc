@@ -140,7 +140,6 @@ RunOutcome Machine::returnToUser(RunOutcome outcome, uint64_t rip, bool keep_tra
   sregs.cs = outcome.sregs.cs;
   sregs.ss = outcome.sregs.ss;
   ioctlOrFail(KVM_SET_SREGS, &sregs, "KVM_SET_SREGS");
-  last_exit_sregs_ = sregs;
   outcome.sregs = sregs;
   outcome.regs.rflags &= ~kRflagsTrap;  // what the user sees
   return outcome;
@@ -205,7 +204,6 @@ void Machine::setSpecialRegisters(const kvm_sregs& sregs) {
   kvm_sregs copy = sregs;
   ioctlOrFail(KVM_SET_SREGS, &copy, "KVM_SET_SREGS");
   privileged_state_dirty_ = true;
-  last_exit_sregs_ = copy;
 }
 
 RunOutcome Machine::decodeDebugExit() {

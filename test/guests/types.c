@@ -149,6 +149,30 @@ int32_t PrintUtf8(uint32_t n) {
 }
 MV_GUEST_FUNCTION(PrintUtf8, i32, u32);
 
+/* Prints the bytes as they are (a NUL is appended; the bytes may be any sequence, valid UTF-8 or
+ * not) with one HostPrint call; returns what HostPrint returned. */
+int32_t PrintRaw(mv_bytes b) {
+  char *s = malloc((size_t)b.len + 1);
+  if (s == NULL) mv_abort(MV_ABORT_CODE_RUNTIME, "PrintRaw: out of heap");
+  memcpy(s, b.data, b.len);
+  s[b.len] = '\0';
+  int32_t printed = HostPrint(s);
+  free(s);
+  return printed;
+}
+MV_GUEST_FUNCTION(PrintRaw, i32, bytes);
+
+/* Prints "a", spins for `spins` loop iterations, prints "b"; returns spins. A short inline slice
+ * of the async call() runs out somewhere in between. */
+uint32_t PrintSpinPrint(uint32_t spins) {
+  HostPrint("a");
+  for (volatile uint32_t i = 0; i < spins; i++) {
+  }
+  HostPrint("b");
+  return spins;
+}
+MV_GUEST_FUNCTION(PrintSpinPrint, u32, u32);
+
 /* ---- results larger than the output buffer -------------------------------------------------- */
 
 /* A heap string of n 'x' characters. With the default 64 KiB output buffer, n > 65503 does not

@@ -36,6 +36,8 @@ export interface DemoServerOptions {
   readonly maxWaitMs?: number;
   /** Per-call timeout of every sandbox. Default 5 s. */
   readonly callTimeoutMs?: number;
+  /** SandboxOptions.inlineSliceUs of every sandbox (0: every call on its vCPU thread). Default 1000. */
+  readonly inlineSliceUs?: number;
 }
 
 interface Reply {
@@ -87,7 +89,7 @@ export class DemoServer {
     const size = options.poolSize ?? 4;
     const maxQueue = options.maxQueue ?? 64;
     const maxWaitMs = options.maxWaitMs ?? 10_000;
-    const sandboxOptions: SandboxOptions = { timeoutMs: options.callTimeoutMs ?? 5000 };
+    const sandboxOptions: SandboxOptions = { timeoutMs: options.callTimeoutMs ?? 5000, inlineSliceUs: options.inlineSliceUs };
     const pool = new WarmPool({ guest: options.guest, size, maxQueue, maxWaitMs, sandboxOptions });
     const coldSlots = new BoundedPool<number>({ items: Array.from({ length: size }, (_, i) => i), maxQueue, maxWaitMs, destroy: () => {} });
     const server = new DemoServer(options, pool, coldSlots, sandboxOptions);
