@@ -3,7 +3,9 @@
 import { MicroVmError } from './errors';
 import { hex } from './hex';
 import type { FunctionSignature, GuestValue, ValueType } from './types';
-import { SLOT_SIZE, readScalar, typeOfTag, valueProblem, writeDataSlot, writeScalarSlot, formatSignature } from './values';
+import {
+  SLOT_SIZE, TYPE_TAGS, formatSignature, readScalar, typeOfTag, valueProblem, writeDataSlot, writeSafeInteger64, writeScalarSlot,
+} from './values';
 
 export const MAGIC = {
   call: 0x3143564d, // MVC1
@@ -26,67 +28,119 @@ const align8 = (n: number): number => (n + 7) & ~7;
 
 /** Checks a call against the signature; throws BAD_ARGUMENTS naming the first problem. */
 export function checkArguments(signature: FunctionSignature, args: readonly GuestValue[]): void {
-  const shown = () => formatSignature(signature.name, signature.paramTypes, signature.returnType);
   if (args.length !== signature.paramTypes.length) {
     throw new MicroVmError('BAD_ARGUMENTS',
-      `${signature.name} takes ${signature.paramTypes.length} argument(s), got ${args.length}: ${shown()}`,
+      `${signature.name} takes ${signature.paramTypes.length} argument(s), got ${args.length}: ${shownSignature(signature)}`,
       { functionName: signature.name });
   }
   for (let index = 0; index < args.length; index++) {
     const problem = valueProblem(signature.paramTypes[index], args[index]);
     if (problem) {
-      throw new MicroVmError('BAD_ARGUMENTS', `argument ${index + 1} of ${signature.name}: ${problem}; signature ${shown()}`,
+      throw new MicroVmError('BAD_ARGUMENTS', `argument ${index + 1} of ${signature.name}: ${problem}; signature ${shownSignature(signature)}`,
         { functionName: signature.name });
     }
   }
 }
 
+const shownSignature = (signature: FunctionSignature): string =>
+  formatSignature(signature.name, signature.paramTypes, signature.returnType);
+
+// The UTF-8 name of each signature, encoded once: callers pass the same signature object for every
+// call of a function. The name is kept to notice a (type-violating) change of signature.name.
+const encodedNames = new WeakMap<FunctionSignature, { name: string; bytes: Uint8Array }>();
+
+function encodedName(signature: FunctionSignature): Uint8Array {
+  const cached = encodedNames.get(signature);
+  if (cached !== undefined && cached.name === signature.name) return cached.bytes;
+  const bytes = utf8.encode(signature.name);
+  encodedNames.set(signature, { name: signature.name, bytes });
+  return bytes;
+}
+
+/**
+ * A string or bytes argument's payload: an ASCII string itself, written straight into the record
+ * (its byte length is its length), else its UTF-8 bytes or the bytes value.
+ */
+function payloadOf(value: GuestValue, type: ValueType): string | Uint8Array {
+  if (type === 'bytes') return value as Uint8Array;
+  // A UTF-8 length equal to the UTF-16 length means every character is ASCII (others take 2-4 bytes).
+  const text = value as string;
+  return Buffer.byteLength(text, 'utf8') === text.length ? text : utf8.encode(text);
+}
+
 /** Builds the MVC1 record for the input buffer at `inputAddress`; throws BAD_ARGUMENTS if it doesn't fit. */
 export function encodeCall(signature: FunctionSignature, args: readonly GuestValue[], inputAddress: bigint, inputSize: number): Uint8Array {
   checkArguments(signature, args);
-  const name = utf8.encode(signature.name);
-  const payloads = args.map((value, index) => {
-    const type = signature.paramTypes[index];
-    if (type === 'string') return utf8.encode(value as string);
-    if (type === 'bytes') return value as Uint8Array;
-    return undefined;
-  });
-  let size = CALL_HEADER_SIZE + SLOT_SIZE * args.length;
-  const nameOffset = size;
-  size = align8(size + name.length + 1);
-  const dataOffsets = payloads.map((payload) => {
-    if (!payload) return 0;
-    const at = size;
-    size = align8(size + payload.length + 1); // strings NUL-terminated; bytes get a harmless 0
-    return at;
-  });
+  const types = signature.paramTypes;
+  const count = args.length;
+  const name = encodedName(signature);
+  const nameOffset = CALL_HEADER_SIZE + SLOT_SIZE * count;
+  const dataStart = align8(nameOffset + name.length + 1);
+  // The payloads of string and bytes arguments (undefined for scalars), each followed by a NUL
+  // (strings are NUL-terminated; bytes get a harmless 0); no array at all when every argument is a scalar.
+  let payloads: (string | Uint8Array | undefined)[] | undefined;
+  let size = dataStart;
+  for (let index = 0; index < count; index++) {
+    const type = types[index];
+    if (type !== 'string' && type !== 'bytes') continue;
+    const payload = payloadOf(args[index], type);
+    (payloads ??= new Array<string | Uint8Array | undefined>(count))[index] = payload;
+    size = align8(size + payload.length + 1);
+  }
   if (size > inputSize) {
-    const largest = payloads.reduce((best, p, i) => (p && p.length > (payloads[best]?.length ?? -1) ? i : best), 0);
     throw new MicroVmError('BAD_ARGUMENTS',
-      `the arguments of ${signature.name} need ${size} bytes but the input buffer holds ${inputSize}` +
-      (payloads[largest] ? ` (argument ${largest + 1} alone is ${payloads[largest]!.length} bytes); raise inputBufferSize` : ''),
+      `the arguments of ${signature.name} need ${size} bytes but the input buffer holds ${inputSize}${largestArgument(signature, args)}`,
       { functionName: signature.name });
   }
+
   const record = new Uint8Array(size);
   const view = new DataView(record.buffer);
   view.setUint32(0, MAGIC.call, true);
   view.setUint32(4, size, true);
   view.setUint32(8, nameOffset, true);
   view.setUint32(12, name.length, true);
-  view.setUint32(16, args.length, true);
+  view.setUint32(16, count, true);
   record.set(name, nameOffset);
-  args.forEach((value, index) => {
-    const type = signature.paramTypes[index];
+  if (payloads === undefined) {
+    for (let index = 0; index < count; index++) writeScalarSlot(view, CALL_HEADER_SIZE + SLOT_SIZE * index, types[index], args[index]);
+    return record;
+  }
+  // Addresses as numbers when the whole buffer lies below 2^53 (it does: guest memory is small); no BigInt per argument.
+  const base = typeof inputAddress === 'bigint' ? Number(inputAddress) : -1;
+  const numericAddresses = base >= 0 && base <= Number.MAX_SAFE_INTEGER - size;
+  let at = dataStart;
+  for (let index = 0; index < count; index++) {
     const slot = CALL_HEADER_SIZE + SLOT_SIZE * index;
     const payload = payloads[index];
-    if (payload && (type === 'string' || type === 'bytes')) {
-      record.set(payload, dataOffsets[index]);
-      writeDataSlot(view, slot, type, payload.length, inputAddress + BigInt(dataOffsets[index]));
-    } else {
-      writeScalarSlot(view, slot, type, value);
+    if (payload === undefined) {
+      writeScalarSlot(view, slot, types[index], args[index]);
+      continue;
     }
-  });
+    const type = types[index] as 'string' | 'bytes';
+    if (typeof payload === 'string') utf8.encodeInto(payload, record.subarray(at, at + payload.length)); // no intermediate copy
+    else record.set(payload, at);
+    if (numericAddresses) {
+      view.setUint32(slot, TYPE_TAGS[type], true);
+      view.setUint32(slot + 4, payload.length, true);
+      writeSafeInteger64(view, slot + 8, base + at);
+    } else {
+      writeDataSlot(view, slot, type, payload.length, inputAddress + BigInt(at));
+    }
+    at = align8(at + payload.length + 1);
+  }
   return record;
+}
+
+/** For the too-large error: the largest string or bytes argument, or '' when there is none. */
+function largestArgument(signature: FunctionSignature, args: readonly GuestValue[]): string {
+  const payloads = args.map((value, index) => {
+    const type = signature.paramTypes[index];
+    if (type === 'string') return utf8.encode(value as string);
+    if (type === 'bytes') return value as Uint8Array;
+    return undefined;
+  });
+  const largest = payloads.reduce((best, p, i) => (p && p.length > (payloads[best]?.length ?? -1) ? i : best), 0);
+  return payloads[largest] ? ` (argument ${largest + 1} alone is ${payloads[largest]!.length} bytes); raise inputBufferSize` : '';
 }
 
 /** A field's name for an error message, built only when there is an error. */
@@ -96,8 +150,12 @@ const nameOf = (field: FieldName): string => (typeof field === 'string' ? field 
 /** A view of the output buffer prefix the host copied out, with guest-address checks. */
 export class OutputRecord {
   readonly view: DataView;
+  /** `base` as a number when every address in the record is below 2^53, else -1 (then only BigInt arithmetic). */
+  private readonly baseNumber: number;
   constructor(readonly bytes: Uint8Array, readonly base: bigint, readonly what: string) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const baseNumber = Number(base);
+    this.baseNumber = baseNumber >= 0 && baseNumber <= Number.MAX_SAFE_INTEGER - bytes.length ? baseNumber : -1;
   }
 
   fail(message: string): never {
@@ -127,20 +185,30 @@ export class OutputRecord {
   }
 
   decodeUtf8(data: Uint8Array, field: FieldName): string {
-    // Plain ASCII (the common case) needs no validating decoder.
-    let ascii = true;
-    for (let i = 0; i < data.length; i++) {
-      if (data[i] >= 0x80) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('latin1');
+    // No ASCII shortcut: node's validating decoder is faster than a scan plus a latin1 decode even for ASCII.
     try {
       return strictUtf8.decode(data);
     } catch {
       this.fail(`${nameOf(field)} is not valid UTF-8`);
     }
+  }
+
+  /**
+   * The record offset of `length` bytes at the guest address stored as a u64 at `at`, or -1 when they
+   * are not all inside the record or the address is 2^53 or more. Numbers, not BigInts: every value
+   * involved is an exact integer below 2^53. On -1 the BigInt checks of dataAt decide and word the error.
+   */
+  private offsetOf(at: number, length: number): number {
+    const high = this.view.getUint32(at + 4, true);
+    if (this.baseNumber < 0 || high >= 0x200000) return -1;
+    const offset = high * 4294967296 + this.view.getUint32(at, true) - this.baseNumber;
+    return offset >= 0 && offset + length <= this.bytes.length ? offset : -1;
+  }
+
+  /** The NUL-terminated string of `length` bytes at record offset `offset`, or undefined when it is out of bounds or unterminated. */
+  textAt(offset: number, length: number, field: FieldName): string | undefined {
+    if (offset < 0 || offset + length + 1 > this.bytes.length || this.bytes[offset + length] !== 0) return undefined;
+    return this.decodeUtf8(this.bytes.subarray(offset, offset + length), field);
   }
 
   /** Reads a slot at `offset`, whose tag must equal `expected` when given. */
@@ -150,11 +218,18 @@ export class OutputRecord {
     const type = typeOfTag(tag);
     if (type === undefined) this.fail(`${nameOf(field)} has type tag ${tag}, which is not a type`);
     if (expected !== undefined && type !== expected) this.fail(`${nameOf(field)} is ${type}, expected ${expected}`);
+    if (type !== 'string' && type !== 'bytes') return { type, value: readScalar(this.view, offset, type) };
     const length = this.view.getUint32(offset + 4, true);
+    // The valid case with numbers; anything else takes the BigInt path below, which words the error.
+    const at = this.offsetOf(offset + 8, type === 'string' ? length + 1 : length);
+    if (at >= 0) {
+      if (type === 'bytes') return { type, value: new Uint8Array(this.bytes.subarray(at, at + length)) };
+      const text = this.textAt(at, length, field);
+      if (text !== undefined) return { type, value: text };
+    }
     const address = this.view.getBigUint64(offset + 8, true);
     if (type === 'string') return { type, value: this.stringAt(address, length, field) };
-    if (type === 'bytes') return { type, value: new Uint8Array(this.dataAt(address, length, field)) };
-    return { type, value: readScalar(this.view, offset, type) };
+    return { type, value: new Uint8Array(this.dataAt(address, length, field)) };
   }
 }
 
@@ -177,7 +252,9 @@ export function decodeHostCall(record: OutputRecord): DecodedHostCall {
   const expectedReturn = typeOfTag(returnTag);
   if (expectedReturn === undefined) record.fail(`expected return type tag ${returnTag} is not a type`);
   if (nameLength === 0) record.fail('the host function name is empty');
-  const name = record.stringAt(record.base + BigInt(nameOffset), nameLength, () => `host function name (offset ${nameOffset}, length ${nameLength})`);
+  const nameField = (): string => `host function name (offset ${nameOffset}, length ${nameLength})`;
+  // The name is at a record offset: a number check; only a bad one takes the BigInt path, which words the error.
+  const name = record.textAt(nameOffset, nameLength, nameField) ?? record.stringAt(record.base + BigInt(nameOffset), nameLength, nameField);
   const args: GuestValue[] = [];
   const argTypes: ValueType[] = [];
   for (let i = 0; i < count; i++) {
