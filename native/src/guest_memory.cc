@@ -24,11 +24,11 @@ GuestMemory::GuestMemory(uint64_t size) {
   mapping_ = UniqueMapping(address, size);
 }
 
-void GuestMemory::mapFile(int fd, uint64_t address, uint64_t length) {
-  at(address, length, "shared image");  // bounds
+void GuestMemory::mapFile(int fd, uint64_t address, uint64_t length, uint64_t offset) {
+  at(address, length, "file mapping");  // bounds
   void* target = host() + address;
-  void* mapped = ::mmap(target, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED, fd, 0);
-  if (mapped == MAP_FAILED) fail("INTERNAL", "mapping the shared guest image failed: " + errnoText(errno));
+  void* mapped = ::mmap(target, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_FIXED | MAP_NORESERVE, fd, off_t(offset));
+  if (mapped == MAP_FAILED) fail("INTERNAL", "mapping a file over guest memory failed: " + errnoText(errno));
 }
 
 uint8_t* GuestMemory::at(uint64_t address, uint64_t length, const char* what) const {

@@ -14,8 +14,8 @@ class GuestMemory {
   explicit GuestMemory(uint64_t size);
 
   uint64_t size() const { return mapping_.size(); }
-  // Maps `length` bytes of `fd` privately (copy on write) over guest physical `address`.
-  void mapFile(int fd, uint64_t address, uint64_t length);
+  // Maps `length` bytes of `fd` from `offset` privately (copy on write) over guest physical `address`.
+  void mapFile(int fd, uint64_t address, uint64_t length, uint64_t offset = 0);
   uint8_t* host() const { return mapping_.bytes(); }
 
   bool contains(uint64_t address, uint64_t length) const {

@@ -129,8 +129,7 @@ Machine::Machine(std::shared_ptr<Kvm> kvm, GuestImage image, const LayoutOptions
       image_(std::move(image)),
       layout_(computeLayout(options, image_.image_end)),
       memory_(layout_.memory_size),
-      host_dirty_(layout_.memory_size / kPageSize),
-      kvm_dirty_((layout_.memory_size / kPageSize + 63) / 64, 0) {
+      host_dirty_(layout_.memory_size / kPageSize) {
   installKickHandler();
   regions_ = systemRegions(layout_);
   for (const LoadSegment& segment : image_.segments)
@@ -151,7 +150,17 @@ Machine::Machine(std::shared_ptr<Kvm> kvm, GuestImage image, const LayoutOptions
 Machine::~Machine() { --live_machines; }
 
 void Machine::ioctlOrFail(unsigned long request, void* argument, const char* name) const {
+  flushPendingRegisters();
   if (::ioctl(vcpu_fd_.get(), request, argument) != 0) fail("INTERNAL", std::string(name) + " failed: " + errnoText(errno));
+}
+
+// Registers handed to KVM through kvm_run (KVM_CAP_SYNC_REGS) are loaded by the next KVM_RUN;
+// any other vCPU ioctl must see them first.
+void Machine::flushPendingRegisters() const {
+  if (run_ == nullptr || !(run_->kvm_dirty_regs & KVM_SYNC_X86_REGS)) return;
+  run_->kvm_dirty_regs &= ~uint64_t(KVM_SYNC_X86_REGS);
+  if (::ioctl(vcpu_fd_.get(), KVM_SET_REGS, &run_->s.regs.regs) != 0)
+    fail("INTERNAL", "KVM_SET_REGS failed: " + errnoText(errno));
 }
 
 // The image comes from the memfd shared by every sandbox of this guest; the file bytes are not
@@ -183,7 +192,7 @@ void Machine::createVm() {
 
   kvm_userspace_memory_region region{};
   region.slot = 0;
-  region.flags = KVM_MEM_LOG_DIRTY_PAGES;  // restore copies back only what the guest wrote
+  region.flags = 0;  // no dirty log: restore finds changed pages in the host's page map
   region.guest_phys_addr = 0;
   region.memory_size = memory_.size();
   region.userspace_addr = reinterpret_cast<uint64_t>(memory_.host());
@@ -197,6 +206,7 @@ void Machine::createVm() {
   if (run == MAP_FAILED) fail("INTERNAL", "mmap of the vCPU run structure failed: " + errnoText(errno));
   run_mapping_ = UniqueMapping(run, kvm_->vcpuMmapSize());
   run_ = static_cast<kvm_run*>(run);
+  sync_regs_ = (kvm_->checkExtension(KVM_CAP_SYNC_REGS) & KVM_SYNC_X86_REGS) != 0;
 
   std::vector<uint8_t> cpuid = kvm_->supportedCpuid();
   ioctlOrFail(kKvmSetCpuid2, cpuid.data(), "KVM_SET_CPUID2");
@@ -271,16 +281,25 @@ void Machine::finishInitialisation() {
                               ", which is not inside an executable segment of the guest image; the guest runtime "
                               "must store its dispatch entry there before `out 0xE1`");
   dispatch_function_ = dispatch;
-  std::vector<bool> writable(memory_.size() / kPageSize, false);
-  for (const Region& region : regions_)
-    if (region.permissions & kWrite)
-      for (uint64_t page = region.address / kPageSize; page < (region.address + region.size + kPageSize - 1) / kPageSize; ++page)
-        if (page < writable.size()) writable[page] = true;
-  memory_snapshot_.capture(memory_, writable);
-  fetchDirtyLog();  // start the log afresh: from now on it lists what calls change
-  host_dirty_.clear();
   captureVcpu(vcpu_snapshot_);
   writeCallEntry(memory_, dispatch_function_, vcpu_snapshot_.regs.rax, vcpu_snapshot_.xsave.data());
+  // Every page goes into the snapshot file except the guest image's read-only pages, which stay
+  // mapped from the image's memfd, shared by every sandbox of this guest. A page that a writable
+  // segment shares with a read-only one goes into the file.
+  std::vector<bool> in_file(memory_.size() / kPageSize, true);
+  auto mark = [&](const Region& region, bool value) {
+    for (uint64_t page = region.address / kPageSize; page < (region.address + region.size + kPageSize - 1) / kPageSize; ++page)
+      if (page < in_file.size()) in_file[page] = value;
+  };
+  for (const Region& region : regions_)
+    if (region.name == "image" && !(region.permissions & kWrite)) mark(region, false);
+  for (const Region& region : regions_)
+    if (region.name == "image" && (region.permissions & kWrite)) mark(region, true);
+  memory_snapshot_.capture(memory_, in_file);
+  host_dirty_.clear();
+  // Nothing after this needs the VM's descriptor (the vCPU's keeps the VM alive), and closing it
+  // halves the descriptors an idle sandbox holds.
+  vm_fd_.reset();
   initialised_ = true;
 }
 
@@ -290,7 +309,13 @@ void Machine::beginCall(uint64_t timeout_ns) {
   regs.rsp = layout_.stack_top();
   regs.rbp = 0;
   regs.rflags = kGuestRflags;
-  ioctlOrFail(KVM_SET_REGS, &regs, "KVM_SET_REGS");
+  if (sync_regs_) {
+    // Handed over in kvm_run and loaded by the next KVM_RUN: one vCPU ioctl (~9 µs) less per call.
+    run_->s.regs.regs = regs;
+    run_->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+  } else {
+    ioctlOrFail(KVM_SET_REGS, &regs, "KVM_SET_REGS");
+  }
   remaining_ns_ = int64_t(timeout_ns);
   pause_requested_ = false;
 }
@@ -298,8 +323,6 @@ void Machine::beginCall(uint64_t timeout_ns) {
 void Machine::restore() {
   if (!initialised_) fail("INTERNAL", "restore before the snapshot was taken");
   restore_pending_ = false;
-  fetchDirtyLog();
-  host_dirty_.merge(kvm_dirty_);
   memory_snapshot_.restore(memory_, host_dirty_);
   host_dirty_.clear();
   reapplySoftwareBreakpoints();
@@ -316,13 +339,6 @@ void Machine::restore() {
     ioctlOrFail(KVM_SET_DEBUGREGS, &vcpu_snapshot_.debugregs, "KVM_SET_DEBUGREGS");
   }
   privileged_state_dirty_ = false;
-}
-
-void Machine::fetchDirtyLog() {
-  kvm_dirty_log log{};
-  log.slot = 0;
-  log.dirty_bitmap = kvm_dirty_.data();
-  if (::ioctl(vm_fd_.get(), KVM_GET_DIRTY_LOG, &log) != 0) fail("INTERNAL", "KVM_GET_DIRTY_LOG failed: " + errnoText(errno));
 }
 
 void Machine::requestPause() {
@@ -581,7 +597,6 @@ void Machine::readVirtual(uint64_t address, uint8_t* out, uint64_t length) const
 }
 
 void Machine::writeVirtual(uint64_t address, const uint8_t* data, uint64_t length) {
-  if (initialised_) memory_snapshot_.preserve(memory_, address, length);
   memory_.writeVirtual(cr3_, address, data, length);
   // A write over an armed int3 changes the instruction underneath, not the breakpoint.
   for (auto it = debug_.software.lower_bound(address); it != debug_.software.end() && it->first - address < length; ++it) {

@@ -93,13 +93,10 @@ class Machine {
   void setRegisters(const kvm_regs& regs);
   void readVirtual(uint64_t address, uint8_t* out, uint64_t length) const;
   void writeVirtual(uint64_t address, const uint8_t* data, uint64_t length);
-  // Host writes into guest memory outside KVM's dirty log must be reported for restore.
-  // Copies host data into guest physical memory (the input and output buffers) so that the next
-  // restore puts the pages back: the snapshot keeps their originals, the dirty set names them.
+  // Copies host data into guest physical memory (the input and output buffers). The pages become
+  // private copies of the snapshot file, which the next restore finds and puts back.
   void writeHostBuffer(uint64_t address, const uint8_t* data, uint64_t length, const char* what) {
-    memory_snapshot_.preserve(memory_, address, length);
     std::memcpy(memory_.at(address, length, what), data, length);
-    host_dirty_.mark(address, length);
   }
   uint64_t snapshotPages() const { return memory_snapshot_.storedPages(); }
   uint64_t dispatchFunction() const { return dispatch_function_; }
@@ -139,13 +136,13 @@ class Machine {
   bool emulatingWatchpoints() const;
   bool decodeExit(RunOutcome& outcome);
   bool stepOffSoftwareBreakpoint(bool& stepped_into_exit, RunOutcome& outcome);
-  void fetchDirtyLog();
   void captureVcpu(VcpuSnapshot& snapshot) const;
   RunOutcome exitOutcome(RunOutcome::Kind kind, std::string detail = {});
   RunOutcome decodeIoExit();
   void completePendingExit();
   RunOutcome decodeException();
   void ioctlOrFail(unsigned long request, void* argument, const char* name) const;
+  void flushPendingRegisters() const;
 
   std::shared_ptr<Kvm> kvm_;
   GuestImage image_;
@@ -157,14 +154,14 @@ class Machine {
   UniqueFd vcpu_fd_;
   UniqueMapping run_mapping_;
   kvm_run* run_ = nullptr;
+  bool sync_regs_ = false;  // KVM_CAP_SYNC_REGS: registers can be handed over in kvm_run
   uint64_t cr3_ = 0;
   uint64_t dispatch_function_ = 0;
   bool initialised_ = false;
   bool privileged_state_dirty_ = false;
 
   MemorySnapshot memory_snapshot_;
-  DirtyPages host_dirty_;        // pages the host wrote since the last restore
-  std::vector<uint64_t> kvm_dirty_;  // scratch for KVM_GET_DIRTY_LOG
+  DirtyPages host_dirty_;  // pages the host (a debugger) wrote since the last restore
   VcpuSnapshot vcpu_snapshot_;
   std::vector<uint32_t> saved_msr_indices_;
   size_t xsave_size_ = 0;

@@ -48,6 +48,7 @@ void Machine::applyGuestDebug() {
     }
     debug.arch.debugreg[7] = dr7;
   }
+  flushPendingRegisters();
   if (::ioctl(vcpu_fd_.get(), KVM_SET_GUEST_DEBUG, &debug) != 0)
     fail("INTERNAL", "KVM_SET_GUEST_DEBUG failed: " + errnoText(errno));
 }

@@ -1,14 +1,66 @@
 #include "memory_snapshot.h"
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 
 #include "host_error.h"
 #include "layout.h"
 
 namespace microvm {
+namespace {
+
+// /proc/self/pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst).
+constexpr uint64_t kPagePresent = 1ull << 63;
+constexpr uint64_t kPageSwapped = 1ull << 62;
+constexpr uint64_t kPageFileOrShared = 1ull << 61;
+
+// Beyond this many changed pages a restore drops them (the kernel maps the file's page again on
+// the next touch) instead of copying: a call that wrote megabytes should not make every later
+// restore copy them, and the memory goes back to the host.
+constexpr uint64_t kMaxCopiedPages = 64;
+
+// One descriptor for the whole process, opened on first use.
+int pagemapFd() {
+  static std::once_flag once;
+  static int fd = -1;
+  static int open_errno = 0;
+  std::call_once(once, [] {
+    fd = ::open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    open_errno = errno;
+  });
+  if (fd < 0) fail("INTERNAL", "cannot open /proc/self/pagemap, which restore reads: " + errnoText(open_errno));
+  return fd;
+}
+
+bool allZero(const uint8_t* page) {
+  const uint64_t* words = reinterpret_cast<const uint64_t*>(page);
+  for (size_t i = 0; i < kPageSize / 8; ++i)
+    if (words[i] != 0) return false;
+  return true;
+}
+
+void writeAll(int fd, const uint8_t* data, uint64_t length, uint64_t offset) {
+  while (length > 0) {
+    const ssize_t n = ::pwrite(fd, data, length, off_t(offset));
+    if (n <= 0) fail(errno == ENOSPC ? "OUT_OF_MEMORY" : "INTERNAL", "writing the memory snapshot failed: " + errnoText(errno));
+    data += n;
+    offset += uint64_t(n);
+    length -= uint64_t(n);
+  }
+}
+
+// Drops the private copies of pages [first, first + count): the file's pages show through again.
+void dropPages(GuestMemory& memory, uint64_t first, uint64_t count) {
+  if (::madvise(memory.host() + first * kPageSize, count * kPageSize, MADV_DONTNEED) != 0)
+    fail("INTERNAL", "madvise(MADV_DONTNEED) on guest memory failed: " + errnoText(errno));
+}
+
+}  // namespace
 
 void DirtyPages::mark(uint64_t address, uint64_t length) {
   if (length == 0) return;
@@ -17,66 +69,83 @@ void DirtyPages::mark(uint64_t address, uint64_t length) {
     bits_[page / 64] |= 1ull << (page % 64);
 }
 
-void DirtyPages::merge(const std::vector<uint64_t>& other) {
-  for (size_t i = 0; i < bits_.size() && i < other.size(); ++i) bits_[i] |= other[i];
-}
-
-static bool allZero(const uint8_t* page) {
-  const uint64_t* words = reinterpret_cast<const uint64_t*>(page);
-  for (size_t i = 0; i < kPageSize / 8; ++i)
-    if (words[i] != 0) return false;
-  return true;
-}
-
-void MemorySnapshot::store(const GuestMemory& memory, uint64_t page) {
-  const uint8_t* source = memory.host() + page * kPageSize;
-  page_index_[page] = int32_t(data_.size() / kPageSize);
-  data_.insert(data_.end(), source, source + kPageSize);
-}
-
-void MemorySnapshot::preserve(const GuestMemory& memory, uint64_t address, uint64_t length) {
-  if (length == 0) return;
-  const uint64_t last = (address + length - 1) / kPageSize;
-  for (uint64_t page = address / kPageSize; page <= last && page < page_index_.size(); ++page)
-    if (page_index_[page] == kInPlace) store(memory, page);
-}
-
-void MemorySnapshot::capture(const GuestMemory& memory, const std::vector<bool>& writable) {
+void MemorySnapshot::capture(GuestMemory& memory, const std::vector<bool>& in_file) {
   const uint64_t pages = memory.size() / kPageSize;
-  // mincore tells which pages were ever touched; reading the others would only find zeros.
+  // mincore tells which pages were ever touched; the others hold zeros and stay holes in the file.
   std::vector<unsigned char> resident(pages);
   if (::mincore(memory.host(), memory.size(), resident.data()) != 0)
     fail("INTERNAL", "mincore on guest memory failed: " + errnoText(errno));
-  page_index_.assign(pages, kZero);
-  data_.clear();
+  const int raw = ::memfd_create("microvm-snapshot", MFD_CLOEXEC);
+  if (raw < 0) fail(errno == ENOMEM ? "OUT_OF_MEMORY" : "INTERNAL", "memfd_create for the snapshot failed: " + errnoText(errno));
+  UniqueFd file(raw);  // closed on return: the mappings keep the file
+  if (::ftruncate(raw, off_t(memory.size())) != 0) fail("INTERNAL", "sizing the snapshot file failed: " + errnoText(errno));
+  in_file_.assign(pages, false);
+  nonzero_.assign(pages, false);
+  stored_pages_ = 0;
   for (uint64_t page = 0; page < pages; ++page) {
-    if (!(resident[page] & 1)) continue;
+    if (page >= in_file.size() || !in_file[page]) continue;
+    in_file_[page] = true;
     const uint8_t* source = memory.host() + page * kPageSize;
-    if (allZero(source)) continue;
-    if (page < writable.size() && writable[page]) store(memory, page);
-    else page_index_[page] = kInPlace;
+    if (!(resident[page] & 1) || allZero(source)) continue;
+    writeAll(raw, source, kPageSize, page * kPageSize);
+    nonzero_[page] = true;
+    ++stored_pages_;
   }
-  data_.shrink_to_fit();
+  // Map the file over each run of its pages, in place.
+  for (uint64_t page = 0; page < pages;) {
+    if (!in_file_[page]) {
+      ++page;
+      continue;
+    }
+    uint64_t end = page;
+    while (end < pages && in_file_[end]) ++end;
+    memory.mapFile(raw, page * kPageSize, (end - page) * kPageSize, page * kPageSize);
+    page = end;
+  }
+  void* view = ::mmap(nullptr, memory.size(), PROT_READ, MAP_SHARED, raw, 0);
+  if (view == MAP_FAILED) fail("INTERNAL", "mapping the snapshot file failed: " + errnoText(errno));
+  view_ = UniqueMapping(view, memory.size());
+  pagemap_.assign(pages, 0);
 }
 
-uint64_t MemorySnapshot::restore(GuestMemory& memory, const DirtyPages& dirty) const {
+uint64_t MemorySnapshot::restore(GuestMemory& memory, const DirtyPages& host_written) {
+  if (!captured()) fail("INTERNAL", "restore before the snapshot was taken");
+  const uint64_t pages = memory.size() / kPageSize;
+  const uint64_t first_entry = reinterpret_cast<uintptr_t>(memory.host()) / kPageSize;
+  const uint64_t bytes = pages * sizeof(uint64_t);
+  const ssize_t read = ::pread(pagemapFd(), pagemap_.data(), bytes, off_t(first_entry * sizeof(uint64_t)));
+  if (read != ssize_t(bytes)) fail("INTERNAL", "reading /proc/self/pagemap failed: " + errnoText(errno));
+
+  // A page differs from the snapshot when it has a private copy: present and not the file's own
+  // page, or swapped out (only private copies swap; the file's pages stay in the file).
+  auto changed = [&](uint64_t page) {
+    const uint64_t entry = pagemap_[page];
+    return ((entry & kPagePresent) && !(entry & kPageFileOrShared)) || (entry & kPageSwapped);
+  };
+  uint64_t changed_pages = 0;
+  for (uint64_t page = 0; page < pages; ++page)
+    if (changed(page) && in_file_[page]) ++changed_pages;
+  const bool copy = changed_pages <= kMaxCopiedPages;
+
   uint64_t restored = 0;
-  const std::vector<uint64_t>& bits = dirty.bits();
-  for (size_t word = 0; word < bits.size(); ++word) {
-    uint64_t mask = bits[word];
-    while (mask != 0) {
-      const uint64_t page = word * 64 + uint64_t(__builtin_ctzll(mask));
-      mask &= mask - 1;
-      if (page >= page_index_.size()) break;
-      uint8_t* target = memory.host() + page * kPageSize;
-      const int32_t index = page_index_[page];
-      // Only the guest's own writable pages and host-preserved pages can be dirty.
-      if (index == kInPlace)
-        fail("INTERNAL", "guest page " + hex(page * kPageSize) + " changed although the guest cannot write it");
-      if (index == kZero) std::memset(target, 0, kPageSize);
-      else std::memcpy(target, data_.data() + uint64_t(index) * kPageSize, kPageSize);
+  for (uint64_t page = 0; page < pages; ++page) {
+    if (!changed(page)) continue;
+    if (in_file_[page]) {
+      // Copying keeps the page mapped (no fault on the next call's write); dropping frees it.
+      if (copy) {
+        uint8_t* target = memory.host() + page * kPageSize;
+        if (nonzero_[page]) std::memcpy(target, view_.bytes() + page * kPageSize, kPageSize);
+        else std::memset(target, 0, kPageSize);
+      } else {
+        dropPages(memory, page, 1);
+      }
+      ++restored;
+    } else if (host_written.test(page)) {
+      // A page of the shared image the host (a debugger) wrote: the image shows through again.
+      dropPages(memory, page, 1);
       ++restored;
     }
+    // Other private copies outside the file hold only the host's breakpoints, which stay.
   }
   return restored;
 }
