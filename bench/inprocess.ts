@@ -2,13 +2,15 @@
 // a 1 MiB argument, and cold create + call + destroy.
 import assert from 'node:assert/strict';
 import { Sandbox } from '../native/lib';
-import { HELLO_MESSAGE, summarise, timeSync, timeWarmCalls, type TimingSummary } from '../native/lib/server';
+import { HELLO_MESSAGE, summarise, timeSync, timeSyncAndAsync, timeWarmCalls, type TimingSummary } from '../native/lib/server';
 import type { BenchGuests } from './guests';
 
 export interface InProcessResults {
   /** PrintOutput(HELLO): one HostPrint callback, then restore. */
   readonly warm_sync: TimingSummary;
   readonly warm_async: TimingSummary;
+  /** The same async call with inlineSliceUs 0: every run on the vCPU thread (two hand-offs). */
+  readonly warm_async_threaded: TimingSummary;
   /** Add(1, 2): no host call, so one VM exit where PrintOutput takes two. */
   readonly warm_add_sync: TimingSummary;
   /** The engine's restore on a sandbox with nothing dirty: its fixed cost. */
@@ -31,18 +33,24 @@ const MIB = 1024 * 1024;
 export async function measureInProcess(guests: BenchGuests, options: InProcessOptions): Promise<InProcessResults> {
   const sandbox = Sandbox.create(guests.hello);
   let warm_sync: TimingSummary, warm_async: TimingSummary, warm_add_sync: TimingSummary, restore: TimingSummary;
+  let warm_async_threaded: TimingSummary;
   try {
     const check = sandbox.callSync('PrintOutput', HELLO_MESSAGE);
     assert.equal(check.output, HELLO_MESSAGE, 'PrintOutput printed something else');
-    warm_sync = await timeWarmCalls(sandbox, 'PrintOutput', [HELLO_MESSAGE], { iterations: options.iterations, mode: 'sync' });
-    warm_async = await timeWarmCalls(sandbox, 'PrintOutput', [HELLO_MESSAGE], { iterations: options.iterations, mode: 'async' });
+    ({ sync: warm_sync, async: warm_async } = await timeSyncAndAsync(sandbox, 'PrintOutput', [HELLO_MESSAGE], options.iterations));
+    const threaded = Sandbox.create(guests.hello, { inlineSliceUs: 0 });
+    try {
+      warm_async_threaded = await timeWarmCalls(threaded, 'PrintOutput', [HELLO_MESSAGE], { iterations: options.iterations, mode: 'async' });
+    } finally {
+      threaded.dispose();
+    }
     warm_add_sync = await timeWarmCalls(sandbox, 'Add', [1, 2], { iterations: options.iterations, mode: 'sync' });
     restore = timeSync(options.iterations, () => sandbox.native.restore());
     assert.equal((await sandbox.call('PrintOutput', HELLO_MESSAGE)).output, HELLO_MESSAGE, 'the sandbox broke during the bench');
   } finally {
     sandbox.dispose();
   }
-  return { warm_sync, warm_async, warm_add_sync, restore, bytes_1mib_sync: await measureBytes(guests.bytes, options.bytesIterations), ...measureCold(guests.hello, options.coldIterations) };
+  return { warm_sync, warm_async, warm_async_threaded, warm_add_sync, restore, bytes_1mib_sync: await measureBytes(guests.bytes, options.bytesIterations), ...measureCold(guests.hello, options.coldIterations) };
 }
 
 async function measureBytes(elf: string, iterations: number): Promise<TimingSummary> {

@@ -62,6 +62,7 @@ export function rows(results: BenchResults): Row[] {
     row('floor', 'raw KVM: create + first exit + destroy (floor)', f.vm_lifecycle, FLOOR_LIFECYCLE, f.vm_lifecycle.mean_us),
     row('warm', 'warm PrintOutput (1 HostPrint) + restore, callSync', w.warm_sync, FLOOR_EXIT, exit),
     row('warm', 'warm PrintOutput (1 HostPrint) + restore, async call', w.warm_async, FLOOR_EXIT, exit),
+    row('warm', 'the same async call, inlineSliceUs 0 (all on the vCPU thread)', w.warm_async_threaded, FLOOR_EXIT, exit),
     row('warm', 'warm Add(1, 2) + restore, callSync (no host call)', w.warm_add_sync, FLOOR_EXIT, exit),
     row('warm', 'restore alone (nothing dirty)', w.restore, FLOOR_EXIT, exit),
     row('warm', 'warm SumBytes(1 MiB bytes) + restore, callSync', w.bytes_1mib_sync, FLOOR_EXIT, exit),

@@ -77,7 +77,7 @@ describe('npm run bench (smoke)', { skip: needsKvm }, () => {
 
   test('the in-process figures are all there, with their iteration counts', () => {
     const inprocess = results.inprocess as Json;
-    for (const key of ['warm_sync', 'warm_async', 'warm_add_sync', 'restore', 'bytes_1mib_sync', 'cold', 'cold_create', 'cold_dispose']) {
+    for (const key of ['warm_sync', 'warm_async', 'warm_async_threaded', 'warm_add_sync', 'restore', 'bytes_1mib_sync', 'cold', 'cold_create', 'cold_dispose']) {
       assertTiming(inprocess[key], `inprocess.${key}`);
     }
     assert.equal((inprocess.warm_sync as Json).iterations, 20);

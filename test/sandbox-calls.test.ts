@@ -345,6 +345,32 @@ describe('sandbox lifecycle', { skip: needsKvm }, () => {
     }
   });
 
+  test('after every call guest memory equals the snapshot byte for byte, however many pages it changed', async () => {
+    const MIB = 1024 * 1024;
+    const restored = Sandbox.create(buildTestGuest('types'), { memorySize: 4 * MIB, inputBufferSize: MIB + 4096 });
+    try {
+      const memory = (): Buffer => Buffer.concat(restored.regions.map((region) => restored.native.readMemory(region.address, region.size)));
+      const snapshot = memory();
+      const big = new Uint8Array(MIB).map((_, i) => (i * 7) & 0xff);
+      const calls: [string, () => unknown][] = [
+        ['Counter', () => restored.callSync('Counter')],
+        ['SumBytes of 1 MiB (256 pages the host wrote: dropped, not copied)', () => restored.callSync('SumBytes', big)],
+        ['ReturnBigString (output and heap pages)', () => restored.callSync('ReturnBigString', 65503)],
+        ['Heap', () => restored.callSync('Heap', 3000)],
+        ['async PrintMany', () => restored.call('PrintMany', 50)],
+        ['a refused call', () => assert.throws(() => restored.callSync('ReturnBigString', 70000))],
+        ['Counter again', () => restored.callSync('Counter')],
+      ];
+      for (const [what, call] of calls) {
+        await call();
+        assert.ok(memory().equals(snapshot), `guest memory differs from the snapshot after ${what}`);
+      }
+      assert.equal(restored.callSync('Counter').value, 1);
+    } finally {
+      restored.dispose();
+    }
+  });
+
   test('a second call while one is running is refused as busy', async () => {
     const sandbox = Sandbox.create(buildTestGuest('types'));
     try {

@@ -2,5 +2,5 @@
 export { BoundedPool, PoolBusyError, PoolClosedError, type BoundedPoolOptions, type PoolStats } from './bounded-pool';
 export { DemoServer, HELLO_MESSAGE, ROUTES, ROUTE_PREFIX, type DemoServerOptions, type DemoServerStats } from './demo-server';
 export { errorJson, faultJson, type Json } from './fault-json';
-export { summarise, timeSync, timeWarmCalls, type CallMode, type TimingSummary, type WarmCallOptions } from './timing';
+export { summarise, timeSync, timeSyncAndAsync, timeWarmCalls, type CallMode, type TimingSummary, type WarmCallOptions } from './timing';
 export { WarmPool, type WarmPoolOptions } from './warm-pool';

@@ -46,6 +46,26 @@ export async function timeWarmCalls(sandbox: Sandbox, name: string, args: readon
   return summarise(samples);
 }
 
+/**
+ * Times callSync and the async call alternately on one sandbox, so that both see the same machine
+ * load: on a shared, virtualised host the load drifts by more than the difference being measured.
+ */
+export async function timeSyncAndAsync(sandbox: Sandbox, name: string, args: readonly GuestValue[], iterations: number): Promise<{ sync: TimingSummary; async: TimingSummary }> {
+  if (!Number.isInteger(iterations) || iterations < 1) throw new RangeError(`iterations must be a positive integer, got ${iterations}`);
+  const warmup = Math.max(1, Math.floor(iterations / 10));
+  const sync: number[] = [];
+  const async: number[] = [];
+  for (let i = 0; i < warmup + iterations; i++) {
+    let start = process.hrtime.bigint();
+    sandbox.callSync(name, ...args);
+    if (i >= warmup) sync.push(elapsedUs(start));
+    start = process.hrtime.bigint();
+    await sandbox.call(name, ...args);
+    if (i >= warmup) async.push(elapsedUs(start));
+  }
+  return { sync: summarise(sync), async: summarise(async) };
+}
+
 /** Times a synchronous operation `iterations` times. */
 export function timeSync(iterations: number, operation: () => void): TimingSummary {
   const samples: number[] = [];
