@@ -19,6 +19,7 @@
         "native/src/memory_snapshot.cc",
         "native/src/page_tables.cc",
         "native/src/shared_image.cc",
+        "native/src/slice_watchdog.cc",
         "native/src/system_tables.cc",
         "native/src/vcpu_thread.cc"
       ],

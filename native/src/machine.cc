@@ -14,6 +14,7 @@
 #include "host_error.h"
 #include "kvm_abi.h"
 #include "page_tables.h"
+#include "slice_watchdog.h"
 
 namespace microvm {
 namespace {
@@ -347,6 +348,16 @@ void Machine::requestPause() {
   if (thread != 0) ::syscall(SYS_tgkill, ::getpid(), thread, kickSignal());
 }
 
+// From the slice watchdog's thread: the flag is seen before the next KVM_RUN, immediate_exit makes
+// a KVM_RUN entered after that check return at once, and the signal ends one already running.
+void Machine::requestSliceEnd() {
+  slice_expired_ = true;
+  const pid_t thread = running_thread_.load();
+  if (thread == 0) return;
+  __atomic_store_n(&run_->immediate_exit, 1, __ATOMIC_RELEASE);
+  ::syscall(SYS_tgkill, ::getpid(), thread, kickSignal());
+}
+
 RunOutcome Machine::exitOutcome(RunOutcome::Kind kind, std::string detail) {
   RunOutcome outcome;
   outcome.kind = kind;
@@ -369,7 +380,9 @@ RunOutcome Machine::runUntilExit(int64_t slice_ns) {
   const int64_t deadline = start + remaining_ns_;
   const bool sliced = slice_ns > 0 && slice_ns < remaining_ns_;
   const int64_t slice_end = sliced ? start + slice_ns : deadline;
-  DeadlineTimer timer(slice_end - start);
+  slice_expired_ = false;
+  DeadlineTimer timer(remaining_ns_);
+  SliceWatch watch(this, sliced ? slice_end : 0);
   auto leave = [&](RunOutcome outcome) {
     remaining_ns_ = std::max<int64_t>(0, deadline - monotonicNs());
     return outcome;
@@ -392,13 +405,16 @@ RunOutcome Machine::runUntilExit(int64_t slice_ns) {
     if (pause_requested_.exchange(false)) return leave(exitOutcome(RunOutcome::kPaused));
     const int64_t now = monotonicNs();
     if (now >= deadline) return leave(exitOutcome(RunOutcome::kTimeout));
-    if (sliced && now >= slice_end) {
+    if (sliced && (slice_expired_.exchange(false) || now >= slice_end)) {
       RunOutcome outcome;
       outcome.kind = RunOutcome::kSliced;
       return leave(outcome);
     }
     if (::ioctl(vcpu_fd_.get(), KVM_RUN, 0) != 0) {
-      if (errno == EINTR || errno == EAGAIN) continue;  // deadline and pause are checked above
+      if (errno == EINTR || errno == EAGAIN) {
+        __atomic_store_n(&run_->immediate_exit, 0, __ATOMIC_RELAXED);  // set by requestSliceEnd
+        continue;  // deadline, pause and slice are checked above
+      }
       fail("INTERNAL", "KVM_RUN failed: " + errnoText(errno));
     }
     RunOutcome outcome;

@@ -86,6 +86,8 @@ class Machine {
   bool restorePending() const { return restore_pending_; }
   // Asks a running vCPU to stop (from any thread); it returns kPaused.
   void requestPause();
+  // Ends the current time slice (from the slice watchdog's thread); the run returns kSliced.
+  void requestSliceEnd();
 
   void getRegisters(kvm_regs& regs, kvm_sregs& sregs, kvm_fpu& fpu) const;
   void getFpu(kvm_fpu& fpu) const;
@@ -173,6 +175,7 @@ class Machine {
   bool restore_pending_ = false;
   int64_t remaining_ns_ = 0;
   std::atomic<bool> pause_requested_{false};
+  std::atomic<bool> slice_expired_{false};
   std::atomic<pid_t> running_thread_{0};
 };
 
