@@ -1,6 +1,8 @@
 // Guest calls through the public API on real KVM: every value type, host functions, printing,
 // argument checking, restore between calls, async calls and the sandbox lifecycle.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MicroVmError, Sandbox, liveSandboxCount, type GuestValue, type HostFunction } from '../native/lib';
 import { buildTestGuest } from './guests/build-guests';
@@ -369,6 +371,29 @@ describe('sandbox lifecycle', { skip: needsKvm }, () => {
     } finally {
       restored.dispose();
     }
+  });
+
+  test('restore finds changed pages the same way through the whole-page-map read of kernels before 6.7', () => {
+    // A child process, because the choice is made once per process.
+    const script = `
+      const assert = require('node:assert/strict');
+      const { Sandbox } = require(${JSON.stringify(path.join(__dirname, '..', 'native', 'lib'))});
+      const s = Sandbox.create(process.argv[1], { inputBufferSize: 1024 * 1024 + 4096, memorySize: 4 * 1024 * 1024 });
+      const memory = () => Buffer.concat(s.regions.map((r) => s.native.readMemory(r.address, r.size)));
+      const snapshot = memory();
+      for (const call of [() => s.callSync('Counter'), () => s.callSync('SumBytes', new Uint8Array(1024 * 1024).fill(3)),
+                          () => s.callSync('ReturnBigString', 65503), () => s.callSync('Counter')]) {
+        call();
+        assert.ok(memory().equals(snapshot));
+      }
+      assert.equal(s.callSync('Counter').value, 1);
+      s.dispose();
+      console.log('restored');`;
+    const child = spawnSync(process.execPath, ['-e', script, buildTestGuest('types')], {
+      env: { ...process.env, MICROVM_FORCE_PAGEMAP_READ: '1' }, encoding: 'utf8',
+    });
+    assert.equal(child.status, 0, child.stderr);
+    assert.equal(child.stdout.trim(), 'restored');
   });
 
   test('a second call while one is running is refused as busy', async () => {

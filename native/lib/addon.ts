@@ -37,6 +37,8 @@ export interface NativeOutcome {
   newValue?: Uint8Array;
   /** HostPrint calls served natively since the previous outcome, in order. */
   served?: ServedHostCall[];
+  /** runSync with an outputPrefix: how many bytes of the output buffer were copied into it. */
+  outputPrefixBytes?: number;
 }
 
 export type HardwareBreakpointKind = 'execute' | 'write' | 'readwrite';
@@ -102,8 +104,12 @@ export interface NativeSandboxOptions {
 }
 
 export interface NativeSandbox {
-  /** Runs on this thread until an exit JS must see; with sliceUs, at most that long ('sliced'). */
-  runSync(sliceUs?: number): NativeOutcome;
+  /**
+   * Runs on this thread until an exit JS must see; with sliceUs, at most that long ('sliced').
+   * After a host-call, ready or abort exit the start of the output buffer is copied into
+   * `outputPrefix` (see NativeOutcome.outputPrefixBytes).
+   */
+  runSync(sliceUs?: number, outputPrefix?: Uint8Array): NativeOutcome;
   /** One run on the vCPU thread; the prologue restores and/or begins a call on that thread first. */
   runAsync(callback: (error: Error | null, outcome?: NativeOutcome) => void,
     prologue?: { restore?: boolean; timeoutMs?: number; input?: Uint8Array }): void;

@@ -12,7 +12,7 @@ import { valueProblem } from './values';
 import type { SandboxInternals } from './sandbox-internals';
 
 // Most records fit in this many bytes, so one copy out of the VM reads them whole.
-const SMALL_RECORD = 256;
+export const SMALL_RECORD = 256;
 
 export type Step =
   | { kind: 'run' }
@@ -21,6 +21,8 @@ export type Step =
 
 export class CallSession {
   readonly hostCalls: HostCallRecord[] = [];
+  /** The start of the output buffer as the last runSync copied it, for this step only. */
+  private outputPrefix: Uint8Array | undefined;
   private output = '';
   private readonly started = process.hrtime.bigint();
 
@@ -52,6 +54,7 @@ export class CallSession {
   /** Decides what follows an exit: run again, wait for an async host function, or finish. */
   step(outcome: NativeOutcome, allowAsync: boolean): Step {
     if (outcome.served) this.recordServed(outcome.served);
+    this.outputPrefix = outcome.outputPrefixBytes === undefined ? undefined : this.sandbox.outputPrefix.subarray(0, outcome.outputPrefixBytes);
     switch (outcome.kind) {
       case 'host-call':
         return this.hostCall(allowAsync);
@@ -108,7 +111,8 @@ export class CallSession {
   /** The record at the start of the output buffer, read in one go when it is small. */
   private readRecord(totalOffset: number, minimum: number, what: string): Uint8Array {
     const layout = this.sandbox.layout;
-    const prefix = this.native.readOutput(Math.min(SMALL_RECORD, layout.outputSize));
+    // Records are decoded (strings and bytes copied out) before the next run reuses the prefix.
+    const prefix = this.outputPrefix ?? this.native.readOutput(Math.min(SMALL_RECORD, layout.outputSize));
     const total = recordTotal(new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength), totalOffset, layout.outputSize, what, minimum);
     return total <= prefix.length ? prefix.subarray(0, total) : this.native.readOutput(total);
   }

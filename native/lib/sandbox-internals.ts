@@ -10,6 +10,8 @@ export interface SandboxInternals {
   readonly layout: NativeLayout;
   readonly hostFunctions: HostFunctionRegistry;
   readonly onPrint?: (text: string) => void;
+  /** Where runSync copies the start of the output buffer (NativeOutcome.outputPrefixBytes). */
+  readonly outputPrefix: Uint8Array;
   functionAt(address: bigint): string | undefined;
   /** Builds the GUEST_FAULT error for an exception outcome, writing a crash dump when configured. */
   faultError(outcome: NativeOutcome, what: string, hostCalls: readonly HostCallRecord[]): MicroVmError;

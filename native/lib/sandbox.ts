@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nativeAddon, type NativeDescription, type NativeOutcome, type NativeSandbox } from './addon';
-import { CallSession, type Step } from './call-session';
+import { CallSession, SMALL_RECORD, type Step } from './call-session';
 import { writeCrashDump, writeStateDump } from './crash-dump';
 import { ElfFile, SymbolTable } from './elf';
 import { MicroVmError } from './errors';
@@ -88,6 +88,7 @@ export class Sandbox implements SandboxInternals {
   private symbols: SymbolTable | null | undefined;
   private readonly timeoutMs: number;
   private readonly inlineSliceUs: number;
+  readonly outputPrefix = new Uint8Array(SMALL_RECORD);
   /** The call in progress (a sandbox runs one call at a time). */
   private currentSession: CallSession | undefined;
 
@@ -248,7 +249,7 @@ export class Sandbox implements SandboxInternals {
       for (;;) {
         let outcome: NativeOutcome;
         try {
-          outcome = this.native.runSync();
+          outcome = this.native.runSync(undefined, this.outputPrefix);
         } catch (error) {
           throw fromNativeError(error);
         }
@@ -324,7 +325,7 @@ export class Sandbox implements SandboxInternals {
     if (this.inlineSliceUs > 0 && !prologue) {
       let outcome: NativeOutcome;
       try {
-        outcome = this.native.runSync(this.inlineSliceUs);
+        outcome = this.native.runSync(this.inlineSliceUs, this.outputPrefix);
       } catch (error) {
         throw fromNativeError(error);
       }

@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 #include "builtin_host_calls.h"
@@ -146,8 +147,11 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     return outcome;
   }
 
-  // runSync(sliceUs?): runs on this thread until an exit JS must see, serving HostPrint natively;
-  // with sliceUs > 0 it returns { kind: 'sliced' } once that much time has passed.
+  // runSync(sliceUs?, outputPrefix?): runs on this thread until an exit JS must see, serving
+  // HostPrint natively; with sliceUs > 0 it returns { kind: 'sliced' } once that much time has
+  // passed. When the exit leaves a record in the output buffer (host-call, ready, abort), its first
+  // bytes are copied into `outputPrefix` (a Uint8Array JS keeps) and `outputPrefixBytes` says how
+  // many: one native call and no allocation per exit instead of a readOutput.
   Napi::Value runSync(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       requireIdle();
@@ -155,7 +159,18 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
       std::vector<ServedHostCall> served;
       RunOutcome outcome = runServingBuiltins(machine(), slice_ns, served);
       Napi::Env env = info.Env();
-      if (!outcomeCarriesRegisters(outcome.kind)) return withServed(env, outcomeToJs(env, outcome, nullptr), served);
+      if (!outcomeCarriesRegisters(outcome.kind)) {
+        Napi::Object object = outcomeToJs(env, outcome, nullptr);
+        if (outcome.kind != RunOutcome::kSliced && info[1].IsTypedArray() &&
+            info[1].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+          Napi::Uint8Array prefix = info[1].As<Napi::Uint8Array>();
+          const Layout& layout = machine().layout();
+          const uint64_t length = std::min<uint64_t>(prefix.ByteLength(), layout.output_size);
+          std::memcpy(prefix.Data(), machine().memory().at(layout.output_address, length, "output"), length);
+          object.Set("outputPrefixBytes", Napi::Number::New(env, double(length)));
+        }
+        return withServed(env, object, served);
+      }
       kvm_fpu fpu{};
       machine().getFpu(fpu);
       return withServed(env, outcomeToJs(env, outcome, &fpu), served);

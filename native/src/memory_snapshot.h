@@ -50,6 +50,8 @@ class MemorySnapshot {
   std::vector<bool> nonzero_;  // pages that hold data in the file (the rest are holes: zeros)
   UniqueMapping view_;         // the file, read-only and shared: the source of restores
   uint64_t stored_pages_ = 0;
+  void findChangedPages(const GuestMemory& memory);
+  std::vector<uint32_t> changed_;  // scratch: pages with private copies, in order
   std::vector<uint64_t> pagemap_;  // scratch for one read of /proc/self/pagemap
 };
 
