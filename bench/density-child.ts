@@ -23,6 +23,12 @@ function openFileLimit(): number {
 
 const openFds = (): number => fs.readdirSync('/proc/self/fd').length;
 
+// With thousands of VMs in one process every mapping change (ours, and V8's garbage collector's)
+// visits every VM's MMU notifier under the process's memory-map lock, and a guest's page faults
+// during initialisation wait for that lock: one run saw an initialisation pass the default 5 s
+// at about 10,000 VMs. Density measures memory, not latency, so creation gets a wide budget.
+const CREATE_TIMEOUT_MS = 60_000;
+
 function main(guest: string, requested: number): DensityResult {
   const limit = openFileLimit();
   global.gc?.();
@@ -37,7 +43,7 @@ function main(guest: string, requested: number): DensityResult {
   let fdsAfterFirst = 0;
   while (sandboxes.length < target) {
     const t0 = process.hrtime.bigint();
-    sandboxes.push(Sandbox.create(guest));
+    sandboxes.push(Sandbox.create(guest, { timeoutMs: CREATE_TIMEOUT_MS }));
     createUs.push(Number(process.hrtime.bigint() - t0) / 1000);
     // The first sandbox also opens /dev/kvm (shared by all), so count fds from the second one on.
     if (sandboxes.length === 1) fdsAfterFirst = openFds();
