@@ -229,13 +229,26 @@ void Machine::createVm() {
   xsave_size_ = xsave2 > int(sizeof(XsaveArea)) ? size_t(xsave2) : sizeof(XsaveArea);
   initialiseFpu();
 
-  // Keep only the MSRs this CPU lets us read, so restore never trips over one.
+  saved_msr_indices_ = readableMsrs();
+}
+
+// The MSRs this host lets us read, so that restore never trips over one. The answer is the same
+// for every vCPU of the process, and asking costs one ioctl per MSR (~9 µs each), so it is asked
+// once.
+std::vector<uint32_t> Machine::readableMsrs() const {
+  static std::mutex mutex;
+  static std::vector<uint32_t> readable;
+  static bool known = false;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (known) return readable;
   for (uint32_t index : kSavedMsrs) {
     alignas(8) uint8_t probe[sizeof(MsrsHeader) + sizeof(kvm_msr_entry)] = {};
     msrsHeader(probe)->nmsrs = 1;
     msrEntries(probe)[0].index = index;
-    if (::ioctl(vcpu_fd_.get(), kKvmGetMsrs, probe) == 1) saved_msr_indices_.push_back(index);
+    if (::ioctl(vcpu_fd_.get(), kKvmGetMsrs, probe) == 1) readable.push_back(index);
   }
+  known = true;
+  return readable;
 }
 
 // The x87/SSE state a guest starts with: FCW 0x37f and MXCSR 0x1f80 (all exceptions masked),

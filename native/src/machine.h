@@ -123,6 +123,7 @@ class Machine {
   void loadImage();
   void writePeb();
   void initialiseFpu();
+  std::vector<uint32_t> readableMsrs() const;
   std::vector<uint8_t> readXsave() const;
   void writeXsave(std::vector<uint8_t>& xsave);
   void applyGuestDebug();

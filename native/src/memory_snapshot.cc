@@ -98,15 +98,28 @@ void MemorySnapshot::capture(GuestMemory& memory, const std::vector<bool>& in_fi
   in_file_.assign(pages, false);
   nonzero_.assign(pages, false);
   stored_pages_ = 0;
+  // Written in runs of consecutive pages with data: one pwrite per run, not per page.
+  uint64_t run_start = 0, run_length = 0;
+  auto flush = [&] {
+    if (run_length > 0) writeAll(raw, memory.host() + run_start * kPageSize, run_length * kPageSize, run_start * kPageSize);
+    run_length = 0;
+  };
   for (uint64_t page = 0; page < pages; ++page) {
-    if (page >= in_file.size() || !in_file[page]) continue;
-    in_file_[page] = true;
-    const uint8_t* source = memory.host() + page * kPageSize;
-    if (!(resident[page] & 1) || allZero(source)) continue;
-    writeAll(raw, source, kPageSize, page * kPageSize);
+    bool data = false;
+    if (page < in_file.size() && in_file[page]) {
+      in_file_[page] = true;
+      data = (resident[page] & 1) && !allZero(memory.host() + page * kPageSize);
+    }
+    if (!data) {
+      flush();
+      continue;
+    }
+    if (run_length == 0) run_start = page;
+    ++run_length;
     nonzero_[page] = true;
     ++stored_pages_;
   }
+  flush();
   // Map the file over each run of its pages, in place.
   for (uint64_t page = 0; page < pages;) {
     if (!in_file_[page]) {

@@ -4,7 +4,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <string>
@@ -52,14 +54,24 @@ SharedImage::SharedImage(const GuestImage& image) {
 std::shared_ptr<SharedImage> SharedImage::of(const GuestImage& image) {
   static std::mutex mutex;
   static std::map<std::string, std::weak_ptr<SharedImage>> cache;
+  // The last few images stay loaded with no sandbox mapping them, so that a create-call-dispose
+  // loop (a cold request) does not build the same image again each time.
+  static std::deque<std::shared_ptr<SharedImage>> recent;
+  constexpr size_t kRecentImages = 4;
   const std::string key = keyOf(image);
   std::lock_guard<std::mutex> lock(mutex);
   // Drop entries of images nobody maps any more.
   for (auto it = cache.begin(); it != cache.end();) it = it->second.expired() ? cache.erase(it) : std::next(it);
-  if (auto existing = cache[key].lock()) return existing;
-  std::shared_ptr<SharedImage> created(new SharedImage(image));
-  cache[key] = created;
-  return created;
+  std::shared_ptr<SharedImage> found = cache[key].lock();
+  if (!found) {
+    found.reset(new SharedImage(image));
+    cache[key] = found;
+  }
+  auto same = std::find(recent.begin(), recent.end(), found);
+  if (same != recent.end()) recent.erase(same);
+  recent.push_front(found);
+  if (recent.size() > kRecentImages) recent.pop_back();
+  return found;
 }
 
 }  // namespace microvm
