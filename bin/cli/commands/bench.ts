@@ -17,7 +17,7 @@ export const benchCommand: Command = {
     flags: [
       { name: 'iterations', value: 'N', description: 'timed calls (default 1000)' },
       { name: 'warmup', value: 'N', description: 'untimed calls first (default iterations / 10)' },
-      { name: 'async', description: 'use the async call() (vCPU on its own thread) instead of callSync()' },
+      { name: 'async', description: 'use the async call() (inline for up to 1 ms, then on the vCPU thread) instead of callSync()' },
       { name: 'memory-size', value: 'N', description: 'guest memory in bytes, e.g. 4M (default 2M)' },
       { name: 'input-size', value: 'N', description: 'input buffer in bytes, e.g. 2M, for large arguments (default 64K)' },
       { name: 'json', description: 'print one JSON object: mean_us, p50_us, p99_us, min_us, max_us, iterations, ...' },
