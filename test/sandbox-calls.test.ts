@@ -396,6 +396,23 @@ describe('sandbox lifecycle', { skip: needsKvm }, () => {
     assert.equal(child.stdout.trim(), 'restored');
   });
 
+  test('segment selectors a call loads are put back before the next call', () => {
+    const sandbox = Sandbox.create(buildTestGuest('types'));
+    try {
+      const names = ['ds', 'es', 'fs', 'gs'] as const;
+      const selectors = () => names.map((name) => (sandbox.native.getRegisters()[name] as { selector: number }).selector);
+      const snapshot = selectors();
+      assert.deepEqual(snapshot, [0x1b, 0x1b, 0x1b, 0x1b]);
+      for (const selector of [0x23, 0]) {
+        assert.equal(sandbox.callSync('LoadSelectors', selector).value, selector);
+        assert.deepEqual(selectors(), snapshot, `after loading ${selector}`);
+        assert.equal(sandbox.callSync('Counter').value, 1);
+      }
+    } finally {
+      sandbox.dispose();
+    }
+  });
+
   test('a second call while one is running is refused as busy', async () => {
     const sandbox = Sandbox.create(buildTestGuest('types'));
     try {

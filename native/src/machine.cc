@@ -311,6 +311,7 @@ void Machine::finishInitialisation() {
     if (region.name == "image" && (region.permissions & kWrite)) mark(region, true);
   memory_snapshot_.capture(memory_, in_file);
   host_dirty_.clear();
+  segments_dirty_ = false;
   // Nothing after this needs the VM's descriptor (the vCPU's keeps the VM alive), and closing it
   // halves the descriptors an idle sandbox holds.
   vm_fd_.reset();
@@ -341,9 +342,10 @@ void Machine::restore() {
   host_dirty_.clear();
   reapplySoftwareBreakpoints();
   // General registers are not restored here: beginCall sets all of them for the next call, and
-  // the call-entry stub puts back the x87/SSE state and the data selectors, the only other state
-  // ring-3 code can change. Control registers, MSRs, debug registers and the rest of XSAVE change
-  // only when ring 0 ran (an exception) or the debugger wrote them.
+  // the call-entry stub puts back the x87/SSE state. Segment selectors are put back when a call
+  // left them changed. Control registers, MSRs, debug registers and the rest of XSAVE change only
+  // when ring 0 ran (an exception) or the debugger wrote them.
+  if (segments_dirty_ && !privileged_state_dirty_) ioctlOrFail(KVM_SET_SREGS, &vcpu_snapshot_.sregs, "KVM_SET_SREGS");
   if (privileged_state_dirty_) {
     ioctlOrFail(kKvmSetXsave, vcpu_snapshot_.xsave.data(), "KVM_SET_XSAVE");
     ioctlOrFail(KVM_SET_SREGS, &vcpu_snapshot_.sregs, "KVM_SET_SREGS");
@@ -353,6 +355,7 @@ void Machine::restore() {
     ioctlOrFail(KVM_SET_DEBUGREGS, &vcpu_snapshot_.debugregs, "KVM_SET_DEBUGREGS");
   }
   privileged_state_dirty_ = false;
+  segments_dirty_ = false;
 }
 
 void Machine::requestPause() {
@@ -378,7 +381,18 @@ RunOutcome Machine::exitOutcome(RunOutcome::Kind kind, std::string detail) {
   ioctlOrFail(KVM_GET_REGS, &outcome.regs, "KVM_GET_REGS");
   ioctlOrFail(KVM_GET_SREGS, &outcome.sregs, "KVM_GET_SREGS");
   if (outcome.sregs.cs.dpl != 3) privileged_state_dirty_ = true;
+  noteSegments(outcome.sregs);
   return outcome;
+}
+
+// Ring-3 code can load other selectors into DS, ES, FS and GS; restore puts the snapshot's back
+// when any segment register differs from it.
+void Machine::noteSegments(const kvm_sregs& sregs) {
+  const kvm_segment* now[] = {&sregs.cs, &sregs.ds, &sregs.es, &sregs.fs, &sregs.gs, &sregs.ss};
+  const kvm_segment* then[] = {&vcpu_snapshot_.sregs.cs, &vcpu_snapshot_.sregs.ds, &vcpu_snapshot_.sregs.es,
+                               &vcpu_snapshot_.sregs.fs, &vcpu_snapshot_.sregs.gs, &vcpu_snapshot_.sregs.ss};
+  for (int i = 0; i < 6; ++i)
+    if (std::memcmp(now[i], then[i], sizeof(kvm_segment)) != 0) segments_dirty_ = true;
 }
 
 RunOutcome Machine::runUntilExit(int64_t slice_ns) {
@@ -539,17 +553,22 @@ RunOutcome Machine::decodeIoExit() {
                      (abi_port ? "; the ABI ports take a single one-byte out" : "; only ports 0xe0-0xe3 exist");
     return outcome;
   }
-  // The ABI exits are the hot path and need no registers at all: the records are in memory, and
-  // what ring 3 can change outside memory is put back by beginCall and the call-entry stub. Ports
-  // 0xe0-0xe2 are only reachable from ring 3.
+  // The ABI exits are the hot path. A host call needs no registers at all (its record is in
+  // memory); the end of a call reads the segment registers, the one thing ring 3 can change that
+  // neither beginCall nor the call-entry stub puts back. Ports 0xe0-0xe2 are only reachable from
+  // ring 3.
   switch (port) {
-    case kPortHostCall:
+    case kPortHostCall: {
+      RunOutcome outcome;
+      outcome.kind = RunOutcome::kHostCall;
+      return outcome;
+    }
     case kPortReady:
     case kPortAbort: {
       RunOutcome outcome;
-      outcome.kind = port == kPortHostCall ? RunOutcome::kHostCall
-                     : port == kPortReady  ? RunOutcome::kReady
-                                           : RunOutcome::kAbort;
+      outcome.kind = port == kPortReady ? RunOutcome::kReady : RunOutcome::kAbort;
+      ioctlOrFail(KVM_GET_SREGS, &outcome.sregs, "KVM_GET_SREGS");
+      noteSegments(outcome.sregs);
       return outcome;
     }
     default: return decodeException();

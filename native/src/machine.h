@@ -141,6 +141,7 @@ class Machine {
   bool stepOffSoftwareBreakpoint(bool& stepped_into_exit, RunOutcome& outcome);
   void captureVcpu(VcpuSnapshot& snapshot) const;
   RunOutcome exitOutcome(RunOutcome::Kind kind, std::string detail = {});
+  void noteSegments(const kvm_sregs& sregs);
   RunOutcome decodeIoExit();
   void completePendingExit();
   RunOutcome decodeException();
@@ -162,6 +163,7 @@ class Machine {
   uint64_t dispatch_function_ = 0;
   bool initialised_ = false;
   bool privileged_state_dirty_ = false;
+  bool segments_dirty_ = false;  // a call ended with other segment registers than the snapshot's
 
   MemorySnapshot memory_snapshot_;
   DirtyPages host_dirty_;  // pages the host (a debugger) wrote since the last restore

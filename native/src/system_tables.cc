@@ -139,17 +139,6 @@ void writeCallEntry(GuestMemory& memory, uint64_t dispatch, uint64_t rax, const 
   const int32_t displacement = int32_t(kImageOffset - 8);
   *p++ = 0x48; *p++ = 0x0F; *p++ = 0xAE; *p++ = 0x0D;
   std::memcpy(p, &displacement, 4); p += 4;
-  // For DS, ES, FS and GS: reload the user data selector only when it differs. Reading a selector
-  // is free; loading one traps to the hypervisor on PVM (about 4.5 µs each). Loading it also sets
-  // the FS/GS base to the descriptor's 0, the snapshot's value.
-  const uint32_t selector = kUserDataSelector;
-  for (uint8_t segment : {3, 0, 4, 5}) {  // ds, es, fs, gs
-    *p++ = 0x8C; *p++ = uint8_t(0xC0 | (segment << 3));        // mov eax, sreg
-    *p++ = 0x66; *p++ = 0x83; *p++ = 0xF8; *p++ = uint8_t(selector);  // cmp ax, selector
-    *p++ = 0x74; *p++ = 7;                                     // je past the reload
-    *p++ = 0xB8; std::memcpy(p, &selector, 4); p += 4;         // mov eax, selector
-    *p++ = 0x8E; *p++ = uint8_t(0xC0 | (segment << 3));        // mov sreg, eax
-  }
   // mov rax, imm64 (the snapshot's RAX)
   *p++ = 0x48; *p++ = 0xB8;
   std::memcpy(p, &rax, 8); p += 8;

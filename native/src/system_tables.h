@@ -43,12 +43,13 @@ void writeSystemTables(GuestMemory& memory);
 void initialSpecialRegisters(kvm_sregs& sregs, uint64_t cr3);
 bool isExceptionStubAddress(uint64_t rip);
 
-// Writes the ring-3 stub at kCallEntryAddress where every call begins: it puts back what ring-3
-// code can change but KVM_SET_REGS does not cover (x87/SSE state via fxrstor from the snapshot's
-// 512-byte FXSAVE image, and the DS/ES/FS/GS selectors when they differ), restores RAX and jumps
-// to `dispatch`.
-// Doing this in the guest costs nanoseconds; the KVM_SET_XSAVE and KVM_GET_SREGS it replaces cost
-// about 9 µs each on paravirtualised KVM. The page is read-only and executable to the guest.
+// Writes the ring-3 stub at kCallEntryAddress where every call begins: it puts back the x87/SSE
+// state, which ring-3 code can change but KVM_SET_REGS does not cover, with fxrstor from the
+// snapshot's 512-byte FXSAVE image, restores RAX and jumps to `dispatch`. fxrstor in the guest costs
+// nanoseconds; the KVM_SET_XSAVE it replaces costs about 9 µs on paravirtualised KVM. (Segment
+// selectors are not reset here: on PVM a ring-3 `mov eax, ds` reads the host's selector, not the
+// guest's, so the stub cannot tell a changed one, and each reload traps. The host checks them with
+// KVM_GET_SREGS at the end of a call instead.) The page is read-only and executable to the guest.
 void writeCallEntry(GuestMemory& memory, uint64_t dispatch, uint64_t rax, const uint8_t* fxsave_image);
 bool isCallEntryAddress(uint64_t rip);
 

@@ -173,6 +173,15 @@ uint32_t PrintSpinPrint(uint32_t spins) {
 }
 MV_GUEST_FUNCTION(PrintSpinPrint, u32, u32);
 
+/* Loads `selector` into DS, ES, FS and GS (0x23, the readable user code segment, and 0, the null
+ * selector, are both allowed in ring 3) and returns it: the next call must start with the
+ * snapshot's selectors again. */
+uint32_t LoadSelectors(uint32_t selector) {
+  __asm__ volatile("mov %0, %%ds\n\tmov %0, %%es\n\tmov %0, %%fs\n\tmov %0, %%gs" : : "r"(selector));
+  return selector;
+}
+MV_GUEST_FUNCTION(LoadSelectors, u32, u32);
+
 /* ---- results larger than the output buffer -------------------------------------------------- */
 
 /* A heap string of n 'x' characters. With the default 64 KiB output buffer, n > 65503 does not
