@@ -100,12 +100,17 @@ export class CallSession {
       try {
         result = print.implementation(call.text) as GuestValue;
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        this.hostCalls.push({ function: 'HostPrint', args: [call.text], error: message, durationUs: call.durationUs });
-        throw this.failure(new MicroVmError('HOST_FUNCTION_ERROR', `host function HostPrint threw: ${message}`));
+        this.hostFunctionThrew('HostPrint', [call.text], error, call.durationUs);
       }
       this.hostCalls.push({ function: 'HostPrint', args: [call.text], result, durationUs: call.durationUs });
     }
+  }
+
+  /** Records a host function's failure in the trace and fails the call with it. */
+  private hostFunctionThrew(name: string, args: GuestValue[], error: unknown, durationUs: number): never {
+    const message = error instanceof Error ? error.message : String(error);
+    this.hostCalls.push({ function: name, args, error: message, durationUs });
+    throw this.failure(new MicroVmError('HOST_FUNCTION_ERROR', `host function ${name} threw: ${message}`));
   }
 
   /** The record at the start of the output buffer, read in one go when it is small. */
@@ -143,11 +148,7 @@ export class CallSession {
 
     const started = process.hrtime.bigint();
     const elapsed = () => Number(process.hrtime.bigint() - started) / 1000;
-    const fail = (error: unknown): never => {
-      const message = error instanceof Error ? error.message : String(error);
-      this.hostCalls.push({ function: call.name, args: call.args, error: message, durationUs: elapsed() });
-      throw this.failure(new MicroVmError('HOST_FUNCTION_ERROR', `host function ${call.name} threw: ${message}`));
-    };
+    const fail = (error: unknown): never => this.hostFunctionThrew(call.name, call.args, error, elapsed());
     const finish = (value: GuestValue): void => {
       const problem = valueProblem(fn.returnType, value);
       if (problem) fail(new Error(`returned a bad value: ${problem}`));

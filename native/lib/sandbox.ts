@@ -261,16 +261,21 @@ export class Sandbox implements SandboxInternals {
     }
   }
 
+  /** Restores if due, points the vCPU at the call with a fresh time budget and writes its record. */
+  private beginOnThisThread(record: Uint8Array): void {
+    try {
+      this.native.beginCall(this.timeoutMs);
+      this.native.writeInput(record);
+    } catch (error) {
+      throw fromNativeError(error);
+    }
+  }
+
   /** Calls a guest function on this thread (blocking); the VM is restored afterwards. */
   callSync(name: string, ...args: GuestValue[]): CallResult {
     const { session, record } = this.prepare(name, args);
     try {
-      try {
-        this.native.beginCall(this.timeoutMs);
-        this.native.writeInput(record);
-      } catch (error) {
-        throw fromNativeError(error);
-      }
+      this.beginOnThisThread(record);
       return this.drive(session);
     } finally {
       this.end();
@@ -291,12 +296,7 @@ export class Sandbox implements SandboxInternals {
       // vCPU thread: vCPU ioctls from alternating threads are dear on some hosts.
       let prologue: { timeoutMs: number; input: Uint8Array } | undefined = { timeoutMs: this.timeoutMs, input: record };
       if (this.inlineSliceUs > 0) {
-        try {
-          this.native.beginCall(this.timeoutMs);
-          this.native.writeInput(record);
-        } catch (error) {
-          throw fromNativeError(error);
-        }
+        this.beginOnThisThread(record);
         prologue = undefined;
       }
       for (;;) {

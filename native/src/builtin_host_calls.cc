@@ -1,7 +1,8 @@
 #include "builtin_host_calls.h"
 
-#include <chrono>
 #include <cstring>
+
+#include "monotonic_clock.h"
 
 namespace microvm {
 namespace {
@@ -16,10 +17,6 @@ constexpr uint8_t kTagI32 = 1;
 constexpr uint8_t kTagString = 8;
 constexpr char kHostPrint[] = "HostPrint";
 
-int64_t nowNs() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
 
 uint32_t u32At(const uint8_t* record, uint64_t offset) {
   uint32_t value;
@@ -64,7 +61,7 @@ bool isWellFormedUtf8(const uint8_t* data, uint64_t length) {
 }
 
 bool serveHostPrint(Machine& machine, std::vector<ServedHostCall>& served) {
-  const int64_t started = nowNs();
+  const int64_t started = monotonicNs();
   const Layout& layout = machine.layout();
   if (layout.output_size < kReplySize) return false;
   const uint8_t* header = machine.memory().at(layout.output_address, kHostCallHeaderSize, "output");
@@ -95,18 +92,18 @@ bool serveHostPrint(Machine& machine, std::vector<ServedHostCall>& served) {
   reply[16] = kTagI32;
   std::memcpy(reply + 24, &result, 8);
   machine.writeHostBuffer(layout.output_address, reply, kReplySize, "output");
-  call.duration_us = double(nowNs() - started) / 1000.0;
+  call.duration_us = double(monotonicNs() - started) / 1000.0;
   served.push_back(std::move(call));
   return true;
 }
 
 RunOutcome runServingBuiltins(Machine& machine, int64_t slice_ns, std::vector<ServedHostCall>& served) {
-  const int64_t start = nowNs();
+  const int64_t start = monotonicNs();
   int64_t first_served = 0;
   for (;;) {
     int64_t slice_left = 0;
     if (slice_ns > 0) {
-      slice_left = start + slice_ns - nowNs();
+      slice_left = start + slice_ns - monotonicNs();
       if (slice_left <= 0) {
         RunOutcome outcome;
         outcome.kind = RunOutcome::kSliced;
@@ -115,10 +112,10 @@ RunOutcome runServingBuiltins(Machine& machine, int64_t slice_ns, std::vector<Se
     }
     RunOutcome outcome = machine.runUntilExit(slice_left);
     if (outcome.kind != RunOutcome::kHostCall) return outcome;
-    if (!served.empty() && nowNs() - first_served >= kMaxServedDelayNs) return outcome;
+    if (!served.empty() && monotonicNs() - first_served >= kMaxServedDelayNs) return outcome;
     const bool first = served.empty();
     if (!serveHostPrint(machine, served)) return outcome;
-    if (first) first_served = nowNs();
+    if (first) first_served = monotonicNs();
   }
 }
 

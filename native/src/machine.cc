@@ -13,6 +13,7 @@
 
 #include "host_error.h"
 #include "kvm_abi.h"
+#include "monotonic_clock.h"
 #include "page_tables.h"
 #include "slice_watchdog.h"
 
@@ -35,12 +36,6 @@ void installKickHandler() {
 }
 
 pid_t currentThreadId() { return pid_t(::syscall(SYS_gettid)); }
-
-int64_t monotonicNs() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
-}
 
 // Per-thread state for running vCPUs: the thread id, the kick signal unblocked once, and one
 // POSIX timer reused for every run on this thread (arming costs one syscall, not three).
@@ -320,7 +315,7 @@ void Machine::finishInitialisation() {
 
 void Machine::beginCall(uint64_t timeout_ns) {
   kvm_regs regs = vcpu_snapshot_.regs;
-  regs.rip = kCallEntryAddress;  // resets FPU state and selectors, then jumps to the dispatch function
+  regs.rip = kCallEntryAddress;  // resets x87/SSE state, then jumps to the dispatch function
   regs.rsp = layout_.stack_top();
   regs.rbp = 0;
   regs.rflags = kGuestRflags;
@@ -345,10 +340,9 @@ void Machine::restore() {
   // the call-entry stub puts back the x87/SSE state. Segment selectors are put back when a call
   // left them changed. Control registers, MSRs, debug registers and the rest of XSAVE change only
   // when ring 0 ran (an exception) or the debugger wrote them.
-  if (segments_dirty_ && !privileged_state_dirty_) ioctlOrFail(KVM_SET_SREGS, &vcpu_snapshot_.sregs, "KVM_SET_SREGS");
+  if (segments_dirty_ || privileged_state_dirty_) ioctlOrFail(KVM_SET_SREGS, &vcpu_snapshot_.sregs, "KVM_SET_SREGS");
   if (privileged_state_dirty_) {
     ioctlOrFail(kKvmSetXsave, vcpu_snapshot_.xsave.data(), "KVM_SET_XSAVE");
-    ioctlOrFail(KVM_SET_SREGS, &vcpu_snapshot_.sregs, "KVM_SET_SREGS");
     const int msr_count = int(msrsHeader(vcpu_snapshot_.msrs.data())->nmsrs);
     if (::ioctl(vcpu_fd_.get(), kKvmSetMsrs, vcpu_snapshot_.msrs.data()) != msr_count)
       fail("INTERNAL", "KVM_SET_MSRS failed: " + errnoText(errno));

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "machine.h"
+#include "monotonic_clock.h"
 
 namespace microvm {
 namespace {
@@ -15,11 +16,6 @@ constexpr int64_t kPollNs = 1000000;            // ask for 1 ms; slack lets the 
 constexpr unsigned long kSlackNs = 4000000;     // one tick at HZ=250
 constexpr int64_t kIdleAfterNs = 200000000;     // stop polling 200 ms after the last watched run
 
-int64_t nowNs() {
-  timespec now;
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
-}
 
 }  // namespace
 
@@ -36,7 +32,7 @@ SliceWatchdog::SliceWatchdog() {
 void SliceWatchdog::watch(Machine* machine, int64_t slice_end_ns) {
   std::lock_guard<std::mutex> lock(mutex_);
   watched_.push_back({machine, slice_end_ns});
-  last_watch_ns_ = nowNs();
+  last_watch_ns_ = monotonicNs();
   if (!polling_) {
     polling_ = true;
     wake_.notify_one();
@@ -54,7 +50,7 @@ void SliceWatchdog::loop() {
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     wake_.wait(lock, [this] { return polling_; });
-    const int64_t now = nowNs();
+    const int64_t now = monotonicNs();
     // Kicks happen under the lock, so once unwatch returns no kick for that run can follow.
     for (const Watched& watched : watched_)
       if (now >= watched.slice_end_ns) watched.machine->requestSliceEnd();
