@@ -5,8 +5,9 @@ import * as vscode from 'vscode';
 import { inspectGuest, Sandbox } from '../native/lib';
 import { isMicroVmError } from '../native/lib/errors';
 import type { FunctionSignature, GuestValue } from '../native/lib/types';
-import { convertArguments, splitArguments } from '../bin/cli/convert';
-import { describeFault, formatDuration, formatError, formatSignature, formatValue } from '../bin/cli/format';
+import {
+  convertArguments, describeFault, formatDuration, formatError, formatSignature, formatValue, splitArguments,
+} from '../native/lib/presentation';
 
 export function activate(context: vscode.ExtensionContext): void {
   const channel = vscode.window.createOutputChannel('Micro-VM');

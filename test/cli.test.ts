@@ -6,19 +6,27 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseArgs, UsageError, type CommandSpec } from '../bin/cli/args';
-import { ArgumentError, convertArgument, convertArguments, splitArguments } from '../bin/cli/convert';
-import { errorToJson, formatDuration, formatError, formatF32, formatSignature, formatValue, resultToJson, toJsonValue } from '../bin/cli/format';
+import {
+  ArgumentError, convertArgument, convertArguments, describeFault, errorToJson, faultToJson, formatDuration, formatError, formatF32,
+  formatSignature, formatValue, resultToJson, splitArguments, toJsonValue,
+} from '../native/lib/presentation';
 import { computeArguments, pickComputeFunction } from '../bin/cli/commands/demo';
 import { buildTestGuest } from './guests/build-guests';
 import { parsePositiveInteger, parseSize } from '../bin/cli/options';
 import { MicroVmError } from '../native/lib/errors';
-import type { FunctionSignature } from '../native/lib/types';
+import type { FunctionSignature, GuestFault } from '../native/lib/types';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'microvm.js');
 const KVM_SKIP = fs.existsSync('/dev/kvm') ? false : '/dev/kvm does not exist on this machine';
 
 const ADD: FunctionSignature = { name: 'Add', returnType: 'i32', paramTypes: ['i32', 'i32'] };
+
+// The fault JSON of docs/crash-dump.md for a page fault in a known function (every field present).
+const FAULT_JSON_KEYS = [
+  'vector', 'mnemonic', 'exceptionName', 'errorCode', 'faultAddress', 'access', 'rip', 'backtrace', 'functionName',
+  'stackOverflow', 'nullDereference', 'description',
+];
 
 describe('parseArgs', () => {
   const spec: CommandSpec = {
@@ -195,6 +203,38 @@ describe('format', () => {
     const named = new MicroVmError('GUEST_FAULT', 'F faulted; crash dump written to /tmp/core.1', { crashDumpPath: '/tmp/core.1' });
     assert.equal(formatError(named), 'GUEST_FAULT: F faulted; crash dump written to /tmp/core.1');
     assert.deepEqual(errorToJson(err), { ok: false, error: { code: 'GUEST_FAULT', message: 'null pointer dereference: read of address 0x0', crashDumpPath: '/tmp/core.1' } });
+    assert.deepEqual(errorToJson(new Error('cc failed\n')), { ok: false, error: { code: 'ERROR', message: 'cc failed' } });
+  });
+
+  test('faults: the documented fault JSON and the lines people read', () => {
+    const pageFault: GuestFault = {
+      vector: 14, mnemonic: '#PF', exceptionName: 'page fault', errorCode: 4, faultAddress: 0n, access: 'read',
+      rip: 0x10002an, registers: {} as GuestFault['registers'], backtrace: [0x10002an, 0x100100n], functionName: 'DerefNull',
+      stackOverflow: false, nullDereference: true, description: 'null pointer dereference: read of address 0x0 at RIP 0x10002a in DerefNull',
+    };
+    const json = faultToJson(pageFault);
+    assert.deepEqual(Object.keys(json), FAULT_JSON_KEYS, 'the documented order, GuestFault\'s names, no registers');
+    assert.deepEqual(json, {
+      vector: 14, mnemonic: '#PF', exceptionName: 'page fault', errorCode: 4, faultAddress: '0x0', access: 'read',
+      rip: '0x10002a', backtrace: ['0x10002a', '0x100100'], functionName: 'DerefNull',
+      stackOverflow: false, nullDereference: true, description: pageFault.description,
+    });
+    // Without an address, an access or a known function those fields are absent, not null.
+    const { faultAddress: _a, access: _b, functionName: _c, ...bare } = pageFault;
+    const ud = faultToJson({ ...bare, vector: 6, mnemonic: '#UD', exceptionName: 'invalid opcode', errorCode: 0 });
+    assert.deepEqual(Object.keys(ud), FAULT_JSON_KEYS.filter((k) => !['faultAddress', 'access', 'functionName'].includes(k)));
+
+    const err = new MicroVmError('GUEST_FAULT', 'guest function DerefNull faulted: x', { fault: pageFault, functionName: 'DerefNull', output: 'hi', hostCalls: [] });
+    assert.deepEqual(errorToJson(err), {
+      ok: false,
+      error: { code: 'GUEST_FAULT', message: 'guest function DerefNull faulted: x', function: 'DerefNull', fault: json, output: 'hi', hostCalls: [] },
+    });
+    assert.deepEqual(describeFault(pageFault), [
+      '#PF page fault (vector 14, error code 4)',
+      'read of address 0x0',
+      'at RIP 0x10002a in DerefNull',
+      'backtrace: 0x10002a <- 0x100100',
+    ]);
   });
 });
 
@@ -379,10 +419,12 @@ describe('microvm new → build → functions → run', () => {
     const parsed = JSON.parse(run.stdout) as { ok: boolean; error: { code: string; fault?: Record<string, unknown> } };
     assert.equal(parsed.ok, false);
     assert.equal(parsed.error.code, 'GUEST_FAULT');
+    assert.deepEqual(Object.keys(parsed.error.fault ?? {}), FAULT_JSON_KEYS);
     assert.equal(parsed.error.fault?.nullDereference, true);
     assert.equal(parsed.error.fault?.faultAddress, '0x0');
     assert.equal(parsed.error.fault?.functionName, 'DerefNull');
     assert.equal(parsed.error.fault?.mnemonic, '#PF');
+    assert.equal(parsed.error.fault?.exceptionName, 'page fault');
   });
 
   test('run DerefNull fails with a structured fault and a core file gdb reads', { skip: KVM_SKIP }, () => {

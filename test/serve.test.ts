@@ -142,10 +142,18 @@ describe('microvm serve routes', { skip: needsKvm }, () => {
     const body = json(answer);
     assert.equal(body.error, 'GUEST_FAULT');
     const fault = body.fault as Record<string, unknown>;
+    // The fault JSON of docs/crash-dump.md, exactly as `microvm run --json` prints it.
+    assert.deepEqual(Object.keys(fault), [
+      'vector', 'mnemonic', 'exceptionName', 'errorCode', 'faultAddress', 'access', 'rip', 'backtrace', 'functionName',
+      'stackOverflow', 'nullDereference', 'description',
+    ]);
     assert.equal(fault.vector, 14);
     assert.equal(fault.mnemonic, '#PF');
-    assert.equal(fault.address, '0x0');
-    assert.equal(fault.function, 'DerefNull');
+    assert.equal(fault.exceptionName, 'page fault');
+    assert.equal(fault.faultAddress, '0x0');
+    assert.equal(fault.access, 'read');
+    assert.match(String(fault.rip), /^0x[0-9a-f]+$/);
+    assert.equal(fault.functionName, 'DerefNull');
     assert.equal(fault.nullDereference, true);
     assert.match(String(fault.description), /null pointer dereference: read of address 0x0 .* in DerefNull/);
     // Every pooled sandbox still works, including the one that faulted.

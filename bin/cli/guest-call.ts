@@ -1,10 +1,9 @@
 // Resolving a guest function by name and converting command-line texts to its argument values,
 // for the commands that call guest functions (run, bench).
 import { inspectGuest } from '../../native/lib';
+import { ArgumentError, convertArguments, formatSignature } from '../../native/lib/presentation';
 import type { FunctionSignature, GuestValue } from '../../native/lib/types';
 import { UsageError } from './args';
-import { ArgumentError, convertArguments } from './convert';
-import { formatSignature } from './format';
 
 export function findFunction(elf: string, name: string): FunctionSignature {
   const { functions } = inspectGuest(elf);

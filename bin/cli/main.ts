@@ -1,4 +1,5 @@
 // `microvm`: dispatches to one command module, turns errors into exit codes (2 usage, 1 failure).
+import { formatError } from '../../native/lib/presentation';
 import { commandHelp, formatFlags, parseArgs, UsageError } from './args';
 import type { Command } from './command';
 import { addr2lineCommand } from './commands/addr2line';
@@ -11,7 +12,6 @@ import { functionsCommand } from './commands/functions';
 import { newCommand } from './commands/new';
 import { runCommand } from './commands/run';
 import { serveCommand } from './commands/serve';
-import { formatError } from './format';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type Io } from './io';
 import { packageInfo } from './package-root';
 

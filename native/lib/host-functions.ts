@@ -2,7 +2,7 @@
 import { MicroVmError } from './errors';
 import type { GuestValue, HostFunction, ValueType } from './types';
 import { VALUE_TYPES } from './types';
-import { formatSignature } from './values';
+import { formatSignature } from './presentation/values';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -44,6 +44,6 @@ export class HostFunctionRegistry {
   }
 
   static signature(fn: HostFunction): string {
-    return formatSignature(fn.name, fn.paramTypes, fn.returnType);
+    return formatSignature(fn);
   }
 }

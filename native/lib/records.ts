@@ -3,8 +3,9 @@
 import { MicroVmError } from './errors';
 import { hex } from './hex';
 import type { FunctionSignature, GuestValue, ValueType } from './types';
+import { formatSignature } from './presentation/values';
 import {
-  SLOT_SIZE, TYPE_TAGS, formatSignature, readScalar, typeOfTag, valueProblem, writeDataSlot, writeSafeInteger64, writeScalarSlot,
+  SLOT_SIZE, TYPE_TAGS, readScalar, typeOfTag, valueProblem, writeDataSlot, writeSafeInteger64, writeScalarSlot,
 } from './values';
 
 export const MAGIC = {
@@ -30,20 +31,17 @@ const align8 = (n: number): number => (n + 7) & ~7;
 export function checkArguments(signature: FunctionSignature, args: readonly GuestValue[]): void {
   if (args.length !== signature.paramTypes.length) {
     throw new MicroVmError('BAD_ARGUMENTS',
-      `${signature.name} takes ${signature.paramTypes.length} argument(s), got ${args.length}: ${shownSignature(signature)}`,
+      `${signature.name} takes ${signature.paramTypes.length} argument(s), got ${args.length}: ${formatSignature(signature)}`,
       { functionName: signature.name });
   }
   for (let index = 0; index < args.length; index++) {
     const problem = valueProblem(signature.paramTypes[index], args[index]);
     if (problem) {
-      throw new MicroVmError('BAD_ARGUMENTS', `argument ${index + 1} of ${signature.name}: ${problem}; signature ${shownSignature(signature)}`,
+      throw new MicroVmError('BAD_ARGUMENTS', `argument ${index + 1} of ${signature.name}: ${problem}; signature ${formatSignature(signature)}`,
         { functionName: signature.name });
     }
   }
 }
-
-const shownSignature = (signature: FunctionSignature): string =>
-  formatSignature(signature.name, signature.paramTypes, signature.returnType);
 
 // The UTF-8 name of each signature, encoded once: callers pass the same signature object for every
 // call of a function. The name is kept to notice a (type-violating) change of signature.name.

@@ -146,6 +146,5 @@ export function readScalar(view: DataView, offset: number, type: ValueType): Gue
   }
 }
 
-export function formatSignature(name: string, paramTypes: readonly ValueType[], returnType: ValueType): string {
-  return `${name}(${paramTypes.join(', ')}) -> ${returnType}`;
-}
+// One formatSignature for the whole host API; re-exported here because index.ts exports it from this module.
+export { formatSignature } from './presentation/values';

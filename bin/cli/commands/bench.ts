@@ -1,9 +1,9 @@
 import { Sandbox } from '../../../native/lib';
 import { timeWarmCalls, type CallMode } from '../../../native/lib/server';
+import { formatDuration, formatSignature } from '../../../native/lib/presentation';
 import type { SandboxOptions } from '../../../native/lib/types';
 import { flagValue, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
-import { formatDuration, formatSignature } from '../format';
 import { EXIT_OK, type Io } from '../io';
 import { parsePositiveInteger, parseSize } from '../options';
 import { resolveGuest } from './guest-path';

@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { liveSandboxCount, Sandbox } from '../../../native/lib';
 import { isMicroVmError } from '../../../native/lib/errors';
+import { describeFault, formatDuration, formatError, formatSignature, formatValue } from '../../../native/lib/presentation';
 import type { FunctionSignature, GuestValue } from '../../../native/lib/types';
 import { buildGuest, newGuestProject } from '../../../guest-templates/toolchain';
 import type { ParsedArgs } from '../args';
 import type { Command } from '../command';
 import { writableDir } from '../dirs';
-import { describeFault, formatDuration, formatError, formatSignature, formatValue } from '../format';
 import { EXIT_FAILURE, EXIT_OK, type Io } from '../io';
 import { packageInfo } from '../package-root';
 

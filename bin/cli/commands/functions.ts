@@ -1,7 +1,7 @@
 import { inspectGuest } from '../../../native/lib';
+import { formatSignature, signatureToJson } from '../../../native/lib/presentation';
 import type { ParsedArgs } from '../args';
 import type { Command } from '../command';
-import { formatSignature, signatureToJson } from '../format';
 import { EXIT_OK, type Io } from '../io';
 import { resolveGuest } from './guest-path';
 

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { Sandbox } from '../../../native/lib';
 import { isMicroVmError } from '../../../native/lib/errors';
+import { errorToJson, formatError, formatValue, resultToJson } from '../../../native/lib/presentation';
 import type { CallResult, FunctionSignature, SandboxOptions } from '../../../native/lib/types';
 import { flagValue, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
-import { errorToJson, formatError, formatValue, resultToJson } from '../format';
 import { EXIT_FAILURE, EXIT_OK, type Io } from '../io';
 import { parsePositiveInteger, parseSize } from '../options';
 import { resolveGuest } from './guest-path';
@@ -28,7 +28,9 @@ export const runCommand: Command = {
       'Arguments are converted by the function signature: integers as decimal or 0x hex (range',
       'checked), f32/f64 as decimal, bool as true/false/1/0, string verbatim, bytes as 0xdeadbeef or',
       'hex:dead_beef. Use `--` before arguments that start with a dash. i64/u64 values appear as',
-      'strings and bytes as 0x hex in --json output.',
+      'strings and bytes as 0x hex in --json output. A failure prints {"ok": false, "error": {code,',
+      'message, function, fault, ...}}, the fault with vector, mnemonic, exceptionName, errorCode,',
+      'faultAddress, access, rip, backtrace, functionName, ... (docs/crash-dump.md, "Fault JSON").',
       '',
       'Guest output (HostPrint) streams to stdout; then the result prints as `=> value`. On a fault,',
       'timeout or abort the one-line error goes to stderr, naming the crash dump, and the exit status is 1.',

@@ -29,7 +29,7 @@ export const serveCommand: Command = {
       `  ${ROUTES.cold}      a new micro-VM per request runs PrintOutput(...), then is destroyed`,
       `  ${ROUTES.warm}      the same call on a pooled sandbox, restored to its snapshot afterwards`,
       `  ${ROUTES.vmCount}  {"vm_count": N, ...}: micro-VMs alive now`,
-      `  ${ROUTES.derefNull}  DerefNull(): 500 with the structured fault as JSON`,
+      `  ${ROUTES.derefNull}  DerefNull(): 500 with the fault as JSON (docs/crash-dump.md, "Fault JSON")`,
       `  ${ROUTES.noop}      the same answer with no VM work (an HTTP baseline)`,
       'Other paths get 404, other methods 405. Stop with Ctrl-C (SIGINT) or SIGTERM: every VM is disposed.',
     ].join('\n'),

@@ -4,10 +4,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isMicroVmError } from '../errors';
+import { errorDetailsToJson, type ErrorJson, type JsonValue } from '../presentation';
 import { Sandbox, inspectGuest, liveSandboxCount } from '../sandbox';
 import type { SandboxOptions } from '../types';
 import { BoundedPool, PoolBusyError, PoolClosedError, type PoolStats } from './bounded-pool';
-import { errorJson, faultJson, type Json } from './fault-json';
 import { WarmPool } from './warm-pool';
 
 export const HELLO_MESSAGE = 'Hello, World! I am executing inside of a VM :)\n';
@@ -48,7 +48,7 @@ interface Reply {
 }
 
 const text = (status: number, body: string): Reply => ({ status, body, type: 'text' });
-const json = (status: number, body: Json, headers?: Record<string, string>): Reply => ({ status, body: JSON.stringify(body) + '\n', type: 'json', headers });
+const json = (status: number, body: JsonValue | ServerErrorJson, headers?: Record<string, string>): Reply => ({ status, body: JSON.stringify(body) + '\n', type: 'json', headers });
 
 export interface DemoServerStats {
   readonly vm_count: number;
@@ -177,7 +177,7 @@ export class DemoServer {
         return json(500, { error: 'NO_FAULT', message: `DerefNull returned ${String(result.value)} without faulting` });
       } catch (error) {
         if (!isMicroVmError(error) || !error.fault) throw error;
-        return json(500, { error: error.code, message: error.message, fault: faultJson(error.fault) });
+        return json(500, errorBody(error));
       }
     });
   }
@@ -203,8 +203,8 @@ export class DemoServer {
   }
 }
 
-function statsJson(stats: DemoServerStats): Json {
-  const pool = (p: PoolStats): Json => ({ size: p.size, idle: p.idle, busy: p.busy, queued: p.queued });
+function statsJson(stats: DemoServerStats): JsonValue {
+  const pool = (p: PoolStats): JsonValue => ({ size: p.size, idle: p.idle, busy: p.busy, queued: p.queued });
   return { vm_count: stats.vm_count, pool: pool(stats.pool), cold: pool(stats.cold) };
 }
 
@@ -212,5 +212,16 @@ function failure(error: unknown): Reply {
   if (error instanceof PoolBusyError || error instanceof PoolClosedError) {
     return json(503, { error: 'BUSY', message: error.message }, { 'Retry-After': '1' });
   }
-  return json(500, errorJson(error));
+  return json(500, errorBody(error));
+}
+
+/**
+ * An error response body: the server's envelope puts the code in `error`; the other fields are
+ * the shared ErrorJson's (message, function, fault, ...), so they match `microvm run --json`.
+ */
+type ServerErrorJson = Omit<ErrorJson, 'code'> & { readonly error: string };
+
+function errorBody(error: unknown): ServerErrorJson {
+  const { code, ...rest } = errorDetailsToJson(error);
+  return { error: code, ...rest };
 }

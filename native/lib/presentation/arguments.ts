@@ -1,22 +1,8 @@
-// Turns command-line text into guest values according to a function's signature. Pure: shared by
-// the CLI and the VS Code extension, and unit-tested on its own.
-import type { FunctionSignature, GuestValue, ValueType } from '../../native/lib/types';
-import { formatSignature } from './format';
-
-/** A command-line argument that does not fit the function's signature. */
-export class ArgumentError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ArgumentError';
-  }
-}
-
-const INTEGER_RANGES: Partial<Record<ValueType, readonly [bigint, bigint]>> = {
-  i32: [-(2n ** 31n), 2n ** 31n - 1n],
-  u32: [0n, 2n ** 32n - 1n],
-  i64: [-(2n ** 63n), 2n ** 63n - 1n],
-  u64: [0n, 2n ** 64n - 1n],
-};
+// Text arguments (a command line, an input box) → guest values, by a function's signature.
+import type { FunctionSignature, GuestValue, ValueType } from '../types';
+import {
+  ArgumentError, argumentPlace, checkArgumentCount, checkFiniteFloat, checkNoNul, integerValue, isIntegerType, voidParameter,
+} from './argument-checks';
 
 // Decimal, 0x hex, 0o octal or 0b binary, optionally signed, `_` allowed between digits.
 const INTEGER_RE = /^[+-]?(0x[0-9a-f]+(_[0-9a-f]+)*|0o[0-7]+(_[0-7]+)*|0b[01]+(_[01]+)*|\d+(_\d+)*)$/i;
@@ -55,29 +41,22 @@ function parseBytes(text: string): Uint8Array | undefined {
  * for the message: `argument 2 of Add: expected i32, got "abc"`.
  */
 export function convertArgument(text: string, type: ValueType, position: number, functionName: string): GuestValue {
-  const where = `argument ${position} of ${functionName}`;
+  const where = argumentPlace(position, functionName);
   const expected = (hint: string): ArgumentError =>
     new ArgumentError(`${where}: expected ${type}, got ${JSON.stringify(text)} (${hint})`);
 
+  if (isIntegerType(type)) {
+    const value = parseInteger(text);
+    if (value === undefined) throw expected('an integer: decimal, 0x hex, 0o octal or 0b binary');
+    return integerValue(value, text, type, where);
+  }
   switch (type) {
-    case 'i32':
-    case 'u32':
-    case 'i64':
-    case 'u64': {
-      const value = parseInteger(text);
-      if (value === undefined) throw expected('an integer: decimal, 0x hex, 0o octal or 0b binary');
-      const [min, max] = INTEGER_RANGES[type] as readonly [bigint, bigint];
-      if (value < min || value > max) throw new ArgumentError(`${where}: ${text} is out of range for ${type} (${min}..${max})`);
-      return type === 'i64' || type === 'u64' ? value : Number(value);
-    }
     case 'f32':
     case 'f64': {
       const value = parseFloatText(text);
       if (value === undefined) throw expected('a decimal number, inf or nan');
-      // A finite literal that only overflows when stored (1e39 as f32, 1e309 as f64) is an error.
-      const stored = type === 'f32' ? Math.fround(value) : value;
       const special = /^[+-]?(inf(inity)?|nan)$/i.test(text.trim());
-      if (!special && !Number.isFinite(stored)) throw new ArgumentError(`${where}: ${text} is out of range for ${type}`);
+      if (!special) checkFiniteFloat(value, text, type, where);
       return value;
     }
     case 'bool': {
@@ -87,26 +66,21 @@ export function convertArgument(text: string, type: ValueType, position: number,
       throw expected('true, false, 1 or 0');
     }
     case 'string':
-      if (text.includes('\0')) throw new ArgumentError(`${where}: a string cannot contain a NUL character`);
+      checkNoNul(text, where);
       return text;
     case 'bytes': {
       const value = parseBytes(text);
       if (value === undefined) throw expected('hex such as 0xdeadbeef or hex:dead_beef');
       return value;
     }
-    case 'void':
-      throw new ArgumentError(`${where}: a parameter cannot have type void`);
+    default:
+      throw voidParameter(where);
   }
 }
 
 /** Converts every argument, first checking the count against the signature. */
 export function convertArguments(signature: FunctionSignature, texts: readonly string[]): GuestValue[] {
-  const want = signature.paramTypes.length;
-  if (texts.length !== want) {
-    throw new ArgumentError(
-      `${signature.name} expects ${want} argument${want === 1 ? '' : 's'}, got ${texts.length}: ${formatSignature(signature)}`,
-    );
-  }
+  checkArgumentCount(signature, texts.length);
   return texts.map((text, i) => convertArgument(text, signature.paramTypes[i], i + 1, signature.name));
 }
 
