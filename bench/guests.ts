@@ -2,7 +2,7 @@
 // bytes.c for the large-argument figure, built with -O2 so that summing 1 MiB does not dominate.
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildHelloGuest } from '../bin/cli/commands/serve';
+import { buildHelloGuest } from '../guest-templates/build-cache';
 import { buildGuestSources, repoRoot } from '../guest-templates/toolchain';
 
 export interface BenchGuests {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { buildHelloGuest } from '../bin/cli/commands/serve';
+import { buildHelloGuest } from '../guest-templates/build-cache';
 import { FLOOR_KEYS } from '../bench/floor';
 import { parseHeyCsv } from '../bench/http';
 import { BEGIN_MARK, END_MARK } from '../bench/report';

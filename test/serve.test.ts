@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { buildHelloGuest } from '../bin/cli/commands/serve';
+import { buildHelloGuest } from '../guest-templates/build-cache';
 import { liveSandboxCount } from '../native/lib';
 import { BoundedPool, DemoServer, HELLO_MESSAGE, PoolBusyError, PoolClosedError, ROUTES } from '../native/lib/server';
 import { needsKvm } from './support/kvm';

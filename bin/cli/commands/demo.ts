@@ -5,10 +5,10 @@ import { liveSandboxCount, Sandbox } from '../../../native/lib';
 import { isMicroVmError } from '../../../native/lib/errors';
 import { describeFault, formatDuration, formatError, formatSignature, formatValue } from '../../../native/lib/presentation';
 import type { FunctionSignature, GuestValue } from '../../../native/lib/types';
+import { writableDir } from '../../../guest-templates/build-cache';
 import { buildGuest, newGuestProject } from '../../../guest-templates/toolchain';
 import type { ParsedArgs } from '../args';
 import type { Command } from '../command';
-import { writableDir } from '../dirs';
 import { EXIT_FAILURE, EXIT_OK, type Io } from '../io';
 import { packageInfo } from '../package-root';
 

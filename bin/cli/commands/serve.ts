@@ -1,16 +1,11 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { liveSandboxCount } from '../../../native/lib';
 import { DemoServer, ROUTES } from '../../../native/lib/server';
-import { buildGuest, newGuestProject } from '../../../guest-templates/toolchain';
+import { buildHelloGuest } from '../../../guest-templates/build-cache';
 import { flagValue, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 import { EXIT_OK, type Io } from '../io';
 import { parsePositiveInteger } from '../options';
-import { packageInfo } from '../package-root';
 import { resolveGuest } from './guest-path';
-import { writableDir } from '../dirs';
 
 export const serveCommand: Command = {
   spec: {
@@ -84,26 +79,3 @@ function stopSignal(): { received: Promise<NodeJS.Signals>; dispose: () => void 
     },
   };
 }
-
-/**
- * Builds the c-hello template from the repository's current SDK and returns a stable ELF path
- * (<repo>/build/serve/c-hello.elf). Each build happens in its own directory and is renamed into
- * place, so concurrent servers, benches and tests never see a half-written ELF.
- */
-export function buildHelloGuest(): string {
-  const cache = writableDir([path.join(packageInfo().root, 'build', 'serve'), path.join(os.tmpdir(), 'microvm-serve')]);
-  const project = path.join(cache, `c-hello-${process.pid}`);
-  const elf = path.join(cache, 'c-hello.elf');
-  fs.rmSync(project, { recursive: true, force: true });
-  try {
-    newGuestProject('c-hello', project);
-    const built = buildGuest(project, {}).elfPath;
-    const staged = `${elf}.${process.pid}.tmp`;
-    fs.copyFileSync(built, staged);
-    fs.renameSync(staged, elf);
-  } finally {
-    fs.rmSync(project, { recursive: true, force: true });
-  }
-  return elf;
-}
-
