@@ -45,7 +45,7 @@ export async function measureInProcess(guests: BenchGuests, options: InProcessOp
       threaded.dispose();
     }
     warm_add_sync = await timeWarmCalls(sandbox, 'Add', [1, 2], { iterations: options.iterations, mode: 'sync' });
-    restore = timeSync(options.iterations, () => sandbox.native.restore());
+    restore = timeSync(options.iterations, () => sandbox.restore());
     assert.equal((await sandbox.call('PrintOutput', HELLO_MESSAGE)).output, HELLO_MESSAGE, 'the sandbox broke during the bench');
   } finally {
     sandbox.dispose();

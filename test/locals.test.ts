@@ -11,7 +11,6 @@ import { frameVariables, physicalFrames } from '../debug-adapter/engine/postmort
 import type { Memory } from '../debug-adapter/engine/unwind';
 import { ElfFile } from '../native/lib/elf';
 import { Sandbox } from '../native/lib';
-import { encodeCall } from '../native/lib/records';
 import { buildTestGuest } from './guests/build-guests';
 import { needsKvm, toolEnv } from './support/kvm';
 
@@ -37,7 +36,7 @@ function gdbVariables(elf: string, core: string, frames: number): Map<string, st
 }
 
 describe('locals at a breakpoint', { skip: needsKvm }, () => {
-  test('a -O0 guest stopped on the faulting line: values as assigned, and as gdb reads them from a core', () => {
+  test('a -O0 guest stopped on the faulting line: values as assigned, and as gdb reads them from a core', async () => {
     const elf = buildTestGuest('faults', { optimize: '0' });
     const info = new DebugInfo(new ElfFile(fs.readFileSync(elf)));
     const source = path.join(path.dirname(elf), '..', 'faults.c');
@@ -47,18 +46,15 @@ describe('locals at a breakpoint', { skip: needsKvm }, () => {
 
     const sandbox = Sandbox.create(elf);
     try {
-      const native = sandbox.native;
-      for (const address of where.addresses) native.setBreakpoint(address);
-      const signature = sandbox.functions.find((fn) => fn.name === 'Nested3')!;
-      native.beginCall(5000);
-      native.writeInput(encodeCall(signature, [], sandbox.layout.inputAddress, sandbox.layout.inputSize));
-      const stop = native.runSync();
-      assert.equal(stop.kind, 'breakpoint');
-      const registers = native.getRegisters();
+      const call = sandbox.debugCall('Nested3');
+      for (const address of where.addresses) await call.setBreakpoint(address);
+      const stop = await call.continue();
+      assert.equal(stop.kind === 'stopped' && stop.stop.reason, 'breakpoint');
+      const registers = call.registers();
       const memory: Memory = {
         read: (address, length) => {
           try {
-            return native.readMemory(address, length);
+            return call.readMemory(address, length);
           } catch {
             return undefined;
           }
@@ -84,7 +80,7 @@ describe('locals at a breakpoint', { skip: needsKvm }, () => {
       assert.match(ours[2].get('name') ?? '', /^0x[0-9a-f]+ "level one"$/);
 
       // gdb on a core of this very moment says the same, variable for variable.
-      const core = sandbox.dumpCore(scratch, 'breakpoint in Level3');
+      const core = call.dumpCore(scratch, 'breakpoint in Level3');
       const gdb = gdbVariables(elf, core, 3);
       for (let i = 0; i < 3; i++) assert.deepEqual(ours[i], gdb[i], `frame ${i}`);
     } finally {

@@ -13,6 +13,14 @@ const hostFunctions: HostFunction[] = [
   { name: 'HostConcat', paramTypes: ['string'], returnType: 'string', implementation: (s) => `<${s as string}>` },
 ];
 
+/** Every region's bytes as the next call starts: read in a debug call stopped at its entry, then ended. */
+async function memoryAtEntry(sandbox: Sandbox): Promise<Buffer> {
+  const call = sandbox.debugCall('Counter');
+  const bytes = Buffer.concat(sandbox.regions.map((region) => call.readMemory(region.address, region.size)));
+  await call.abort();
+  return bytes;
+}
+
 function expectError(fn: () => unknown, code: string, message: RegExp | string): MicroVmError {
   let caught: unknown;
   try {
@@ -351,8 +359,8 @@ describe('sandbox lifecycle', { skip: needsKvm }, () => {
     const MIB = 1024 * 1024;
     const restored = Sandbox.create(buildTestGuest('types'), { memorySize: 4 * MIB, inputBufferSize: MIB + 4096 });
     try {
-      const memory = (): Buffer => Buffer.concat(restored.regions.map((region) => restored.native.readMemory(region.address, region.size)));
-      const snapshot = memory();
+      const memory = (): Promise<Buffer> => memoryAtEntry(restored);
+      const snapshot = await memory();
       const big = new Uint8Array(MIB).map((_, i) => (i * 7) & 0xff);
       const calls: [string, () => unknown][] = [
         ['Counter', () => restored.callSync('Counter')],
@@ -365,7 +373,7 @@ describe('sandbox lifecycle', { skip: needsKvm }, () => {
       ];
       for (const [what, call] of calls) {
         await call();
-        assert.ok(memory().equals(snapshot), `guest memory differs from the snapshot after ${what}`);
+        assert.ok((await memory()).equals(snapshot), `guest memory differs from the snapshot after ${what}`);
       }
       assert.equal(restored.callSync('Counter').value, 1);
     } finally {
@@ -379,16 +387,23 @@ describe('sandbox lifecycle', { skip: needsKvm }, () => {
       const assert = require('node:assert/strict');
       const { Sandbox } = require(${JSON.stringify(path.join(__dirname, '..', 'native', 'lib'))});
       const s = Sandbox.create(process.argv[1], { inputBufferSize: 1024 * 1024 + 4096, memorySize: 4 * 1024 * 1024 });
-      const memory = () => Buffer.concat(s.regions.map((r) => s.native.readMemory(r.address, r.size)));
-      const snapshot = memory();
-      for (const call of [() => s.callSync('Counter'), () => s.callSync('SumBytes', new Uint8Array(1024 * 1024).fill(3)),
-                          () => s.callSync('ReturnBigString', 65503), () => s.callSync('Counter')]) {
-        call();
-        assert.ok(memory().equals(snapshot));
-      }
-      assert.equal(s.callSync('Counter').value, 1);
-      s.dispose();
-      console.log('restored');`;
+      const memory = async () => {
+        const call = s.debugCall('Counter');
+        const bytes = Buffer.concat(s.regions.map((r) => call.readMemory(r.address, r.size)));
+        await call.abort();
+        return bytes;
+      };
+      (async () => {
+        const snapshot = await memory();
+        for (const call of [() => s.callSync('Counter'), () => s.callSync('SumBytes', new Uint8Array(1024 * 1024).fill(3)),
+                            () => s.callSync('ReturnBigString', 65503), () => s.callSync('Counter')]) {
+          call();
+          assert.ok((await memory()).equals(snapshot));
+        }
+        assert.equal(s.callSync('Counter').value, 1);
+        s.dispose();
+        console.log('restored');
+      })().catch((error) => { console.error(error); process.exit(1); });`;
     const child = spawnSync(process.execPath, ['-e', script, buildTestGuest('types')], {
       env: { ...process.env, MICROVM_FORCE_PAGEMAP_READ: '1' }, encoding: 'utf8',
     });
@@ -396,16 +411,22 @@ describe('sandbox lifecycle', { skip: needsKvm }, () => {
     assert.equal(child.stdout.trim(), 'restored');
   });
 
-  test('segment selectors a call loads are put back before the next call', () => {
+  test('segment selectors a call loads are put back before the next call', async () => {
     const sandbox = Sandbox.create(buildTestGuest('types'));
     try {
       const names = ['ds', 'es', 'fs', 'gs'] as const;
-      const selectors = () => names.map((name) => (sandbox.native.getRegisters()[name] as { selector: number }).selector);
-      const snapshot = selectors();
+      // As the next call starts: seen from a debug call stopped at its entry.
+      const selectors = async () => {
+        const call = sandbox.debugCall('Counter');
+        const registers = call.registers();
+        await call.abort();
+        return names.map((name) => registers[name].selector);
+      };
+      const snapshot = await selectors();
       assert.deepEqual(snapshot, [0x1b, 0x1b, 0x1b, 0x1b]);
       for (const selector of [0x23, 0]) {
         assert.equal(sandbox.callSync('LoadSelectors', selector).value, selector);
-        assert.deepEqual(selectors(), snapshot, `after loading ${selector}`);
+        assert.deepEqual(await selectors(), snapshot, `after loading ${selector}`);
         assert.equal(sandbox.callSync('Counter').value, 1);
       }
     } finally {

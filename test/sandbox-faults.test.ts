@@ -22,6 +22,22 @@ function callError(sandbox: Sandbox, name: string, ...args: number[]): MicroVmEr
   assert.fail(`${name} returned instead of failing`);
 }
 
+/** Runs `name` in a debug call after clearing the present bit of IDT gates; returns the error it ends with. */
+async function errorAfterWrites(sandbox: Sandbox, name: string, gates: readonly bigint[]): Promise<MicroVmError> {
+  const call = sandbox.debugCall(name);
+  for (const gate of gates) call.writeMemory(gate, Uint8Array.of(0x0e));
+  let state = await call.continue();
+  if (state.kind === 'stopped') state = await call.continue(); // the exception stop
+  assert.equal(state.kind, 'failed');
+  return (state as { error: MicroVmError }).error;
+}
+
+async function faultAfterWrites(sandbox: Sandbox, name: string, gates: readonly bigint[]): Promise<GuestFault> {
+  const error = await errorAfterWrites(sandbox, name, gates);
+  assert.equal(error.code, 'GUEST_FAULT', error.message);
+  return error.fault!;
+}
+
 function faultOf(sandbox: Sandbox, name: string): GuestFault {
   const error = callError(sandbox, name);
   assert.equal(error.code, 'GUEST_FAULT', error.message);
@@ -140,11 +156,11 @@ describe('guest faults', { skip: needsKvm }, () => {
     stillWorks();
   });
 
-  test('a double fault in the host kit is reported (IDT #GP gate broken by the host)', () => {
-    // Only the host can break its own IDT: clear the present bit of the #GP gate (vector 13).
+  test('a double fault in the host kit is reported (IDT #GP gate broken by the host)', async () => {
+    // Only the host can break its own IDT: clear the present bit of the #GP gate (vector 13),
+    // through a debug call stopped before the guest's first instruction.
     const gate = 0x2000n + 13n * 16n + 5n;
-    sandbox.native.writeMemory(gate, Uint8Array.of(0x0e));
-    const fault = faultOf(sandbox, 'GeneralProtection');
+    const fault = await faultAfterWrites(sandbox, 'GeneralProtection', [gate]);
     assert.equal(fault.vector, 8);
     assert.equal(fault.mnemonic, '#DF');
     assert.match(fault.description, /^double fault: the CPU faulted while delivering an exception/);
@@ -152,9 +168,8 @@ describe('guest faults', { skip: needsKvm }, () => {
     assert.equal(faultOf(sandbox, 'GeneralProtection').vector, 13);
   });
 
-  test('a triple fault shuts the VM down and is reported as an unexpected exit', () => {
-    for (const vector of [8n, 13n]) sandbox.native.writeMemory(0x2000n + vector * 16n + 5n, Uint8Array.of(0x0e));
-    const error = callError(sandbox, 'GeneralProtection');
+  test('a triple fault shuts the VM down and is reported as an unexpected exit', async () => {
+    const error = await errorAfterWrites(sandbox, 'GeneralProtection', [8n, 13n].map((vector) => 0x2000n + vector * 16n + 5n));
     assert.equal(error.code, 'UNEXPECTED_EXIT');
     assert.match(error.message, /^guest function GeneralProtection: triple fault: the CPU could not deliver an exception/);
     assert.equal(faultOf(sandbox, 'GeneralProtection').vector, 13);

@@ -128,6 +128,8 @@ export interface NativeSandbox {
   setHardwareBreakpoint(slot: number, config: { address: bigint; kind: HardwareBreakpointKind; length?: number }): void;
   clearHardwareBreakpoint(slot: number): void;
   setSingleStep(enabled: boolean): void;
+  /** Whether HostPrint is answered natively (default) or every host call exits to JS (debug calls). */
+  setServeBuiltins(enabled: boolean): void;
   readMemory(address: bigint, length: number): Buffer;
   writeMemory(address: bigint, data: Uint8Array): void;
   writeInput(data: Uint8Array): void;

@@ -7,12 +7,19 @@ import { HostFunctionRegistry } from './host-functions';
 import {
   CALL_HEADER_SIZE, OutputRecord, RESULT_DATA_OFFSET, decodeAbort, decodeHostCall, decodeResult, encodeHostReply, recordTotal,
 } from './records';
-import type { CallResult, FunctionSignature, GuestValue, HostCallRecord } from './types';
+import type { CallResult, FunctionSignature, GuestValue, HostCallRecord, HostFunction } from './types';
 import { valueProblem } from './values';
 import type { SandboxInternals } from './sandbox-internals';
 
 // Most records fit in this many bytes, so one copy out of the VM reads them whole.
 export const SMALL_RECORD = 256;
+
+/** A host call the guest asked for: which function, with which arguments. */
+export interface HostCallRequest {
+  readonly name: string;
+  readonly args: GuestValue[];
+  readonly fn: HostFunction;
+}
 
 export type Step =
   | { kind: 'run' }
@@ -25,6 +32,8 @@ export class CallSession {
   private outputPrefix: Uint8Array | undefined;
   private output = '';
   private readonly started = process.hrtime.bigint();
+  /** Time a debugger held the call stopped, left out of its duration. */
+  private stoppedNs = 0n;
 
   constructor(
     private readonly sandbox: SandboxInternals,
@@ -35,6 +44,16 @@ export class CallSession {
 
   get native(): NativeSandbox {
     return this.sandbox.native;
+  }
+
+  /** Everything the guest printed so far. */
+  get printed(): string {
+    return this.output;
+  }
+
+  /** Leaves time the call spent stopped in a debugger out of its duration. */
+  excludeStopped(ns: bigint): void {
+    this.stoppedNs += ns;
   }
 
   print(text: string): void {
@@ -53,11 +72,10 @@ export class CallSession {
 
   /** Decides what follows an exit: run again, wait for an async host function, or finish. */
   step(outcome: NativeOutcome, allowAsync: boolean): Step {
-    if (outcome.served) this.recordServed(outcome.served);
-    this.outputPrefix = outcome.outputPrefixBytes === undefined ? undefined : this.sandbox.outputPrefix.subarray(0, outcome.outputPrefixBytes);
+    this.accept(outcome);
     switch (outcome.kind) {
       case 'host-call':
-        return this.hostCall(allowAsync);
+        return this.answer(this.hostCallRequest(), allowAsync);
       case 'ready':
         return { kind: 'done', result: this.finish() };
       case 'abort': {
@@ -79,7 +97,7 @@ export class CallSession {
       case 'breakpoint':
       case 'watchpoint':
       case 'step':
-        throw this.failure(new MicroVmError('INTERNAL', `${this.what} stopped (${outcome.kind}), but this sandbox is not being debugged`));
+        throw this.failure(new MicroVmError('INTERNAL', `${this.what} stopped (${outcome.kind}), but this call is not being debugged`));
       case 'shutdown':
       case 'unexpected-exit': {
         const fn = this.sandbox.functionAt(outcome.rip);
@@ -87,6 +105,16 @@ export class CallSession {
           `${this.what}: ${outcome.detail ?? outcome.kind}${fn && outcome.kind === 'unexpected-exit' ? ` (in ${fn})` : ''}`));
       }
     }
+  }
+
+  /**
+   * Takes in what an exit brings besides its kind: the host calls the engine served before it and
+   * the copied start of the output buffer. `step` does this itself; a debugger that looks at a
+   * host call before answering it calls this first.
+   */
+  accept(outcome: NativeOutcome): void {
+    if (outcome.served) this.recordServed(outcome.served);
+    this.outputPrefix = outcome.outputPrefixBytes === undefined ? undefined : this.sandbox.outputPrefix.subarray(0, outcome.outputPrefixBytes);
   }
 
   /**
@@ -122,7 +150,11 @@ export class CallSession {
     return total <= prefix.length ? prefix.subarray(0, total) : this.native.readOutput(total);
   }
 
-  private hostCall(allowAsync: boolean): Step {
+  /**
+   * The host call a 'host-call' exit asks for, decoded and checked against the registered host
+   * function, not yet answered. Throws the call's failure when the record or the call is bad.
+   */
+  hostCallRequest(): HostCallRequest {
     const layout = this.sandbox.layout;
     let call;
     try {
@@ -145,7 +177,13 @@ export class CallSession {
       throw this.failure(new MicroVmError('BAD_HOST_CALL',
         `${this.what} expects ${call.name} to return ${call.expectedReturn}, but the host function is ${shown}`));
     }
+    return { name: call.name, args: call.args, fn };
+  }
 
+  /** Runs the host function of a request and writes its reply (now, or when its Promise settles). */
+  answer(call: HostCallRequest, allowAsync: boolean): Step {
+    const layout = this.sandbox.layout;
+    const { fn } = call;
     const started = process.hrtime.bigint();
     const elapsed = () => Number(process.hrtime.bigint() - started) / 1000;
     const fail = (error: unknown): never => this.hostFunctionThrew(call.name, call.args, error, elapsed());
@@ -180,7 +218,7 @@ export class CallSession {
   }
 
   private finish(): CallResult {
-    const durationUs = Number(process.hrtime.bigint() - this.started) / 1000;
+    const durationUs = Number(process.hrtime.bigint() - this.started - this.stoppedNs) / 1000;
     if (!this.signature) return { value: undefined, output: this.output, hostCalls: this.hostCalls, durationUs };
     const layout = this.sandbox.layout;
     const what = `return record of ${this.signature.name}`;

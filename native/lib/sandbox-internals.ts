@@ -1,5 +1,5 @@
-// What a CallSession needs from its sandbox, kept as an interface so the two modules don't import
-// each other.
+// What a CallSession or a DebugCall needs from its sandbox, kept as an interface so that they
+// don't import each other and the addon handle stays out of the Sandbox's public surface.
 import type { NativeLayout, NativeOutcome, NativeSandbox } from './addon';
 import type { MicroVmError } from './errors';
 import type { HostFunctionRegistry } from './host-functions';

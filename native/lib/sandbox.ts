@@ -4,14 +4,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nativeAddon, type NativeDescription, type NativeOutcome, type NativeSandbox } from './addon';
 import { CallSession, SMALL_RECORD, type Step } from './call-session';
-import { writeCrashDump, writeStateDump } from './crash-dump';
+import { writeCrashDump, type DumpSource } from './crash-dump';
+import { DebugCall } from './debug-call';
 import { ElfFile, SymbolTable } from './elf';
 import { MicroVmError } from './errors';
 import { describeFault } from './faults';
 import { HostFunctionRegistry } from './host-functions';
+import { fromNativeError } from './native-errors';
 import { encodeCall } from './records';
 import type { SandboxInternals } from './sandbox-internals';
 import type { CallResult, FunctionSignature, GuestFault, GuestValue, HostCallRecord, SandboxOptions } from './types';
+import { runSliced, type RunPrologue } from './vcpu-runs';
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
@@ -29,15 +32,6 @@ function symbolTableOf(guestPath: string, loadBias: bigint): SymbolTable {
     symbolTables.set(key, table);
   }
   return table;
-}
-
-/** Converts an error thrown by the addon (an Error with a `code`) into a MicroVmError. */
-export function fromNativeError(error: unknown, prefix = ''): MicroVmError {
-  if (error instanceof MicroVmError) return error;
-  const code = (error as { code?: unknown }).code;
-  const message = error instanceof Error ? error.message : String(error);
-  const known = typeof code === 'string' ? code : 'INTERNAL';
-  return new MicroVmError(known as MicroVmError['code'], prefix + message);
 }
 
 function readGuest(guest: string | Uint8Array): { bytes: Uint8Array; guestPath?: string } {
@@ -80,7 +74,7 @@ function checkInlineSlice(sliceUs: unknown): number {
   return sliceUs;
 }
 
-export class Sandbox implements SandboxInternals {
+export class Sandbox {
   readonly functions: readonly FunctionSignature[];
   readonly hostFunctions: HostFunctionRegistry;
   private nativeHandle: NativeSandbox | undefined;
@@ -88,9 +82,13 @@ export class Sandbox implements SandboxInternals {
   private symbols: SymbolTable | null | undefined;
   private readonly timeoutMs: number;
   private readonly inlineSliceUs: number;
-  readonly outputPrefix = new Uint8Array(SMALL_RECORD);
+  /** Where runSync copies the start of the output buffer (NativeOutcome.outputPrefixBytes). */
+  private readonly outputPrefix = new Uint8Array(SMALL_RECORD);
   /** The call in progress (a sandbox runs one call at a time). */
   private currentSession: CallSession | undefined;
+  private currentDebugCall: DebugCall | undefined;
+  /** What call sessions and debug calls see of this sandbox; the addon handle stays private. */
+  private readonly internals: SandboxInternals;
 
   /** Creates the VM, loads the guest, runs its initialisation and snapshots it. */
   static create(guest: string | Uint8Array, options: SandboxOptions = {}): Sandbox {
@@ -112,6 +110,20 @@ export class Sandbox implements SandboxInternals {
     this.inlineSliceUs = checkInlineSlice(options.inlineSliceUs);
     checkSizes(options);
     this.hostFunctions = new HostFunctionRegistry(options.hostFunctions ?? [], (text) => this.currentSession?.print(text));
+    const self = this;
+    this.internals = {
+      get native() {
+        return self.native;
+      },
+      get layout() {
+        return self.layout;
+      },
+      hostFunctions: this.hostFunctions,
+      onPrint: options.onPrint,
+      outputPrefix: this.outputPrefix,
+      functionAt: (address) => this.functionAt(address),
+      faultError: (outcome, what, hostCalls) => this.faultError(outcome, what, hostCalls),
+    };
     const label = guestPath ? `${guestPath}: ` : '';
     let native: NativeSandbox;
     try {
@@ -131,7 +143,7 @@ export class Sandbox implements SandboxInternals {
     this.functions = this.description.functions;
     try {
       native.setBudget(this.timeoutMs);
-      const session = new CallSession(this, undefined, this.timeoutMs);
+      const session = new CallSession(this.internals, undefined, this.timeoutMs);
       this.drive(session);
       native.finishInitialisation();
     } catch (error) {
@@ -140,7 +152,7 @@ export class Sandbox implements SandboxInternals {
     }
   }
 
-  get native(): NativeSandbox {
+  private get native(): NativeSandbox {
     if (!this.nativeHandle) throw new MicroVmError('SANDBOX_DISPOSED', 'this sandbox has been disposed; create a new one');
     return this.nativeHandle;
   }
@@ -161,8 +173,9 @@ export class Sandbox implements SandboxInternals {
     return this.description.entry;
   }
 
-  get onPrint() {
-    return this.options.onPrint;
+  /** Runtime address minus link-time address of the guest image (0 unless a PIE was relocated). */
+  get loadBias(): bigint {
+    return this.description.loadBias;
   }
 
   findFunction(name: string): FunctionSignature | undefined {
@@ -182,7 +195,12 @@ export class Sandbox implements SandboxInternals {
     return this.symbols?.functionAt(address)?.name;
   }
 
-  faultError(outcome: NativeOutcome, what: string, hostCalls: readonly HostCallRecord[]): MicroVmError {
+  /** What a core file of this sandbox is made of: the guest's name and entry, its regions and their bytes. */
+  private get dumpSource(): DumpSource {
+    return { guestPath: this.guestPath, entry: this.entry, regions: this.regions, native: { readMemory: (address, length) => this.native.readMemory(address, length) } };
+  }
+
+  private faultError(outcome: NativeOutcome, what: string, hostCalls: readonly HostCallRecord[]): MicroVmError {
     const registers = outcome.registers!;
     const fault: GuestFault = describeFault(outcome.vector ?? -1, outcome.errorCode ?? 0, outcome.cr2 ?? 0n, registers, {
       layout: this.layout,
@@ -198,7 +216,7 @@ export class Sandbox implements SandboxInternals {
     const error = new MicroVmError('GUEST_FAULT', `${what} faulted: ${fault.description}`, { fault });
     if (this.options.crashDumpDir) {
       try {
-        error.details.crashDumpPath = writeCrashDump(this.options.crashDumpDir, this, fault, what, hostCalls);
+        error.details.crashDumpPath = writeCrashDump(this.options.crashDumpDir, this.dumpSource, fault, what, hostCalls);
         error.message += `; crash dump written to ${error.details.crashDumpPath}`;
       } catch (dumpError) {
         error.message += `; writing the crash dump failed: ${(dumpError as Error).message}`;
@@ -207,13 +225,8 @@ export class Sandbox implements SandboxInternals {
     return error;
   }
 
-  /** Writes a core file of the guest as it is now (for a debugger stopped at a breakpoint). */
-  dumpCore(directory: string, reason: string): string {
-    return writeStateDump(directory, this, this.native.getRegisters(), reason);
-  }
-
   /** Checks the call and encodes its record; `start` then begins it on the thread that will run it. */
-  private prepare(name: string, args: readonly GuestValue[]): { session: CallSession; record: Uint8Array } {
+  private prepare(name: string, args: readonly GuestValue[]): { session: CallSession; signature: FunctionSignature; record: Uint8Array } {
     this.native; // throws when disposed
     if (this.currentSession) throw new MicroVmError('SANDBOX_BUSY', `cannot call ${name}: a call is already running on this sandbox`);
     const signature = this.findFunction(name);
@@ -222,8 +235,8 @@ export class Sandbox implements SandboxInternals {
       throw new MicroVmError('UNKNOWN_FUNCTION', `the guest has no function ${JSON.stringify(name)}; it exports: ${known}`, { functionName: name });
     }
     const record = encodeCall(signature, args, this.layout.inputAddress, this.layout.inputSize);
-    this.currentSession = new CallSession(this, signature, this.timeoutMs);
-    return { session: this.currentSession, record };
+    this.currentSession = new CallSession(this.internals, signature, this.timeoutMs);
+    return { session: this.currentSession, signature, record };
   }
 
   /**
@@ -232,6 +245,7 @@ export class Sandbox implements SandboxInternals {
    */
   private end(): void {
     this.currentSession = undefined;
+    this.currentDebugCall = undefined;
     if (!this.nativeHandle) return;
     try {
       this.nativeHandle.restoreLater();
@@ -294,13 +308,13 @@ export class Sandbox implements SandboxInternals {
     try {
       // Without inline slices the restore, the call's start and its first run all happen on the
       // vCPU thread: vCPU ioctls from alternating threads are dear on some hosts.
-      let prologue: { timeoutMs: number; input: Uint8Array } | undefined = { timeoutMs: this.timeoutMs, input: record };
+      let prologue: RunPrologue | undefined = { timeoutMs: this.timeoutMs, input: record };
       if (this.inlineSliceUs > 0) {
         this.beginOnThisThread(record);
         prologue = undefined;
       }
       for (;;) {
-        const outcome = await this.runSliced(prologue);
+        const outcome = await runSliced(this.native, this.inlineSliceUs, this.outputPrefix, prologue);
         prologue = undefined;
         let step: Step = session.step(outcome, true);
         if (step.kind === 'pending') {
@@ -320,38 +334,50 @@ export class Sandbox implements SandboxInternals {
     }
   }
 
-  /** One run: inline for up to inlineSliceUs, then (or at once, without slices) on the vCPU thread. */
-  private async runSliced(prologue?: { timeoutMs: number; input: Uint8Array }): Promise<NativeOutcome> {
-    if (this.inlineSliceUs > 0 && !prologue) {
-      let outcome: NativeOutcome;
-      try {
-        outcome = this.native.runSync(this.inlineSliceUs, this.outputPrefix);
-      } catch (error) {
-        throw fromNativeError(error);
-      }
-      if (outcome.kind !== 'sliced') return outcome;
-      // Prints served before the slice ran out belong before whatever the thread run brings.
-      const next = await this.runAsync();
-      if (outcome.served) next.served = next.served ? [...outcome.served, ...next.served] : outcome.served;
-      return next;
+  /**
+   * Starts a guest call under a debugger: it is created stopped at its entry (no guest
+   * instruction has run), and runs only when asked (see DebugCall). Host functions are answered
+   * as in call(); the sandbox is restored to its snapshot when the debug call ends.
+   */
+  debugCall(name: string, ...args: GuestValue[]): DebugCall {
+    const { session, signature, record } = this.prepare(name, args);
+    try {
+      this.beginOnThisThread(record);
+      this.currentDebugCall = new DebugCall({
+        sandbox: this.internals,
+        session,
+        signature,
+        inlineSliceUs: this.inlineSliceUs,
+        dumpSource: () => this.dumpSource,
+        end: () => this.end(),
+      });
+      return this.currentDebugCall;
+    } catch (error) {
+      this.end();
+      throw error;
     }
-    return this.runAsync(prologue);
   }
 
-  private runAsync(prologue?: { timeoutMs: number; input: Uint8Array }): Promise<NativeOutcome> {
-    return new Promise((resolve, reject) => {
-      try {
-        this.native.runAsync((error, outcome) => (error ? reject(fromNativeError(error)) : resolve(outcome!)), prologue);
-      } catch (error) {
-        reject(fromNativeError(error));
-      }
-    });
+  /**
+   * Puts guest memory and the vCPU back to the snapshot now. Every call ends with this restore
+   * (done lazily, before the next call); calling it yourself only moves the work.
+   */
+  restore(): void {
+    if (this.currentSession) throw new MicroVmError('SANDBOX_BUSY', 'cannot restore while a call is running on this sandbox');
+    try {
+      this.native.restore();
+    } catch (error) {
+      throw fromNativeError(error);
+    }
   }
 
-  /** Destroys the VM. Idempotent. */
+  /** Destroys the VM. Idempotent. A debug call in progress fails with SANDBOX_DISPOSED. */
   dispose(): void {
     const native = this.nativeHandle;
+    const debugCall = this.currentDebugCall;
     this.nativeHandle = undefined;
+    this.currentDebugCall = undefined;
+    debugCall?.sandboxDisposed();
     native?.dispose();
   }
 }

@@ -168,4 +168,5 @@ export type ErrorCode =
   | 'SANDBOX_BUSY'         // a call is already running on this sandbox
   | 'UNMAPPED'             // a debugger read or write of guest memory that is not mapped
   | 'UNSUPPORTED'          // a debugger feature this KVM host cannot provide
+  | 'CANCELLED'            // a debug call was ended before it finished
   | 'INTERNAL';            // a host-side failure (an ioctl failed)

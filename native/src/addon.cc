@@ -91,6 +91,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
                            InstanceMethod<&SandboxWrap::setHardwareBreakpoint>("setHardwareBreakpoint"),
                            InstanceMethod<&SandboxWrap::clearHardwareBreakpoint>("clearHardwareBreakpoint"),
                            InstanceMethod<&SandboxWrap::setSingleStep>("setSingleStep"),
+                           InstanceMethod<&SandboxWrap::setServeBuiltins>("setServeBuiltins"),
                            InstanceMethod<&SandboxWrap::dispose>("dispose"),
                        });
   }
@@ -157,7 +158,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
       requireIdle();
       const int64_t slice_ns = info[0].IsUndefined() ? 0 : int64_t(bigintArgument(info[0], "sliceUs")) * 1000;
       std::vector<ServedHostCall> served;
-      RunOutcome outcome = runServingBuiltins(machine(), slice_ns, served);
+      RunOutcome outcome = runOnce(machine(), serve_builtins_, slice_ns, served);
       Napi::Env env = info.Env();
       if (!outcomeCarriesRegisters(outcome.kind)) {
         Napi::Object object = outcomeToJs(env, outcome, nullptr);
@@ -216,7 +217,8 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
       async_running_ = true;
       tsfn_.Ref(env);
       Ref();  // keep this wrapper alive until the outcome is delivered
-      thread_->submit([this, &vm, prologue]() -> std::function<void()> {
+      const bool serve = serve_builtins_;
+      thread_->submit([this, &vm, prologue, serve]() -> std::function<void()> {
         auto result = std::make_shared<AsyncResult>();
         try {
           if (prologue->restore) vm.restore();
@@ -225,7 +227,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
             vm.beginCall(prologue->timeout_ms * 1000000ull);
             vm.writeHostBuffer(vm.layout().input_address, prologue->input.data(), prologue->input.size(), "input");
           }
-          result->outcome = runServingBuiltins(vm, 0, result->served);
+          result->outcome = runOnce(vm, serve, 0, result->served);
           if (outcomeCarriesRegisters(result->outcome.kind)) vm.getFpu(result->fpu);
         } catch (const HostError& error) {
           result->failed = true;
@@ -307,9 +309,11 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     });
   }
 
+  // From the JS thread while the vCPU thread may be running: no restore here, only the flag and
+  // the kick.
   Napi::Value requestPause(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
-      machine().requestPause();
+      unsettledMachine().requestPause();
       return info.Env().Undefined();
     });
   }
@@ -477,6 +481,20 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
     });
   }
 
+  // setServeBuiltins(enabled): whether HostPrint is answered natively (the default) or every host
+  // call exits to JS, as a debugger needs to stop at one or to see each in order.
+  Napi::Value setServeBuiltins(const Napi::CallbackInfo& info) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      serve_builtins_ = info[0].ToBoolean().Value();
+      return info.Env().Undefined();
+    });
+  }
+
+  static RunOutcome runOnce(Machine& vm, bool serve_builtins, int64_t slice_ns, std::vector<ServedHostCall>& served) {
+    return serve_builtins ? runServingBuiltins(vm, slice_ns, served) : vm.runUntilExit(slice_ns);
+  }
+
   Napi::Value dispose(const Napi::CallbackInfo& info) {
     return guarded(info.Env(), [&]() -> Napi::Value {
       release();
@@ -499,6 +517,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   Napi::ThreadSafeFunction tsfn_;
   Napi::FunctionReference callback_;
   bool async_running_ = false;
+  bool serve_builtins_ = true;
 };
 
 Napi::Value inspectElf(const Napi::CallbackInfo& info) {
