@@ -91,7 +91,7 @@ function pageFaultAccess(errorCode: number): MemoryAccess {
   return errorCode & 0x2 ? 'write' : 'read';
 }
 
-export function describeFault(vector: number, errorCode: number, cr2: bigint, registers: Registers, context: FaultContext): GuestFault {
+export function decodeFault(vector: number, errorCode: number, cr2: bigint, registers: Registers, context: FaultContext): GuestFault {
   const info = exceptionInfo(vector);
   const rip = registers.rip;
   const functionName = context.functionAt(rip);

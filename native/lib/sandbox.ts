@@ -8,7 +8,7 @@ import { writeCrashDump, type DumpSource } from './crash-dump';
 import { DebugCall } from './debug-call';
 import { ElfFile, SymbolTable } from './elf';
 import { MicroVmError } from './errors';
-import { describeFault } from './faults';
+import { decodeFault } from './faults';
 import { HostFunctionRegistry } from './host-functions';
 import { fromNativeError } from './native-errors';
 import { encodeCall } from './records';
@@ -202,7 +202,7 @@ export class Sandbox {
 
   private faultError(outcome: NativeOutcome, what: string, hostCalls: readonly HostCallRecord[]): MicroVmError {
     const registers = outcome.registers!;
-    const fault: GuestFault = describeFault(outcome.vector ?? -1, outcome.errorCode ?? 0, outcome.cr2 ?? 0n, registers, {
+    const fault: GuestFault = decodeFault(outcome.vector ?? -1, outcome.errorCode ?? 0, outcome.cr2 ?? 0n, registers, {
       layout: this.layout,
       read: (address, length) => {
         try {
