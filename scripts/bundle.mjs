@@ -1,4 +1,4 @@
-// Bundles the CLI and the VS Code extension with esbuild after `tsc -p .` has typechecked them.
+// Bundles the CLI, the VS Code extension and the stdio debug adapter with esbuild after `tsc -p .` has typechecked them.
 // The native addon is never bundled: the host API finds build/Release/microvm_native.node at run
 // time by path, so `*.node` stays external as a guard against an accidental static require.
 import { build } from 'esbuild';
@@ -10,6 +10,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const entries = [
   { entry: 'bin/cli/main.ts', out: 'dist/cli.js' },
   { entry: 'extension/extension.ts', out: 'dist/extension.js' },
+  { entry: 'debug-adapter/main.ts', out: 'dist/debug-adapter.js' },
 ];
 
 try {

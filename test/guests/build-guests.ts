@@ -1,4 +1,4 @@
-// Builds the C test guests of this directory (types.c, faults.c, hostile.c) for the tests.
+// Builds the C test guests of this directory (types.c, faults.c, hostile.c, debuggee.c) for the tests.
 //
 //   import { buildTestGuest } from './guests/build-guests';
 //   const elf = buildTestGuest('types');                       // gcc -O0 by default ($MICROVM_CC / cc)
@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { buildGuestSources, repoRoot, sdkDir, type BuildOptions } from '../../guest-templates/toolchain';
 
-export const TEST_GUESTS = ['types', 'faults', 'hostile'] as const;
+export const TEST_GUESTS = ['types', 'faults', 'hostile', 'debuggee'] as const;
 export type TestGuest = (typeof TEST_GUESTS)[number];
 
 export function testGuestsDir(): string {

@@ -1,0 +1,30 @@
+// Does a core file come from this program? Guests carry no build id, so the read-only segments of
+// the program (code, constants) are compared with the bytes the core holds at their addresses: a
+// rebuilt or different guest differs there, and a stack shown against the wrong code would lie.
+import { ElfFile, elfConstants } from '../../../native/lib/elf';
+import { hex } from '../../../native/lib/hex';
+import { ElfSegmentMemory } from '../unwind';
+
+export function checkCoreMatchesProgram(core: ElfFile, program: ElfFile, loadBias: bigint, names: { program: string; coreDump: string }): void {
+  const memory = new ElfSegmentMemory(core);
+  const segments = program.programHeaders.filter((ph) => ph.type === elfConstants.PT_LOAD && ph.filesz > 0n && (ph.flags & elfConstants.PF_W) === 0);
+  let compared = 0;
+  for (const segment of segments) {
+    const address = segment.vaddr + loadBias;
+    const length = Number(segment.filesz);
+    const dumped = memory.read(address, length);
+    if (!dumped) continue; // not in the core (a core of another kind): nothing to compare
+    const expected = program.bytes.subarray(Number(segment.offset), Number(segment.offset) + length);
+    const differs = expected.findIndex((byte, i) => byte !== dumped[i]);
+    if (differs >= 0) {
+      throw new Error(
+        `the core file ${names.coreDump} does not match the program ${names.program}: the program's ${(segment.flags & elfConstants.PF_X) !== 0 ? 'code' : 'read-only data'} ` +
+          `at ${hex(address + BigInt(differs))} differs from what the core holds there. Was the guest rebuilt since the crash? Open the core with the ELF that produced it.`,
+      );
+    }
+    compared++;
+  }
+  if (compared === 0 && segments.length > 0) {
+    throw new Error(`the core file ${names.coreDump} holds none of the program ${names.program}'s segments (at load bias ${hex(loadBias)}): it was not written by this guest`);
+  }
+}
