@@ -63,6 +63,14 @@ export function formatFloat(bytes: Uint8Array, size: number): string {
   return `<unsupported float size ${size}>`;
 }
 
+/**
+ * gdb's rendering of any IEEE binary format given its field widths and %g precision, for formats
+ * DWARF base types do not describe by size alone: half (5, 10, 5) and bfloat16 (8, 7, 4).
+ */
+export function formatIeeeBits(bits: bigint, exponentBits: number, fractionBits: number, precision: number): string {
+  return formatIeee(bits, exponentBits, fractionBits, precision);
+}
+
 function formatIeee(bits: bigint, expBits: number, fracBits: number, precision: number): string {
   const negative = (bits >> BigInt(expBits + fracBits)) & 1n ? true : false;
   const biased = Number((bits >> BigInt(fracBits)) & ((1n << BigInt(expBits)) - 1n));

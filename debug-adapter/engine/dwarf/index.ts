@@ -13,6 +13,7 @@
 //                                    location, object }; frame = { pc, readRegister, readMemory,
 //                                    cfa?, frameBase?, caller? } (caller: for entry values)
 //   info.globals(), info.ptype(t), typeName(t), formatValue(t, bytes, env)
+//   NamedEntities.of(info).type('struct', 'point') / .enumerator('BLUE') / .function('main')
 //
 // Correctness is checked against llvm-dwarfdump (line rows), llvm-symbolizer (lines, inline
 // chains), gdb (breakpoints, variables, types, values) and binutils addr2line (BinutilsAddr2line
@@ -30,12 +31,14 @@ export { evaluateExpression } from './expression';
 export type { EvaluationContext, ExpressionEnvironment, Location, SimpleLocation, Piece, Unavailable, TypedInfo } from './expression';
 export { readObject, registerSize } from './value-bytes';
 export type { ObjectBytes, ReadFailure } from './value-bytes';
-export { formatValue, formatCharArray, escapeChar } from './format';
+export { formatValue, formatCharArray, escapeChar, printPrefix } from './format';
 export type { FormatEnvironment } from './format';
-export { formatFloat } from './float-format';
+export { formatFloat, formatIeeeBits } from './float-format';
 
 // Types
-export { TypeResolver, typeName, ptype, byteSizeOf, stripTypedefs, stripQualifiers } from './types';
+export { TypeResolver, typeName, ptype, byteSizeOf, stripTypedefs, stripQualifiers, canonicalBaseName } from './types';
+export { NamedEntities } from './named-entities';
+export type { NamedTypeKind, NamedEnumerator, NamedFunction } from './named-entities';
 export type { TypeInfo, BaseType, PointerType, TypedefType, QualifiedType, ArrayType, CompositeType, Member, EnumType, FunctionType } from './types';
 
 // The DWARF file model

@@ -44,7 +44,7 @@ function isAggregate(variable: Variable): boolean {
 }
 
 /** What DWARF location expressions need to evaluate in a physical frame. */
-function frameContext(frame: PhysicalFrame, memory: Memory): FrameContext {
+export function frameContext(frame: PhysicalFrame, memory: Memory): FrameContext {
   return {
     pc: frame.lookupPc,
     cfa: frame.cfa,

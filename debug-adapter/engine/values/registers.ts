@@ -1,0 +1,161 @@
+// gdb's $-registers on x86-64: which machine register each name reads (a 32/16/8-bit view is a
+// slice of its 64-bit register), its DWARF number (for writes) and the type gdb gives it:
+// int64_t for general registers, `void *` for $rsp/$rbp, `void (*)()` for $rip, i386_eflags flags,
+// int32_t selectors, `union vec128` for $xmm0-15 (v8_bfloat16, v8_half, v4_float, v2_double,
+// v16_int8, v8_int16, v4_int32, v2_int64, uint128), i387_ext for $st0-7. $pc, $sp and $fp are
+// $rip, $rsp and $rbp. (gdb's $fp is the frame base, which is rbp in frames that keep a frame
+// pointer; we read rbp always.)
+import { dwarfConstants, type BaseType, type CompositeType, type FunctionType, type Member, type TypeInfo } from '../dwarf';
+import type { CoreRegisters } from '../../../native/lib/coredump';
+import type { Registers } from '../../../native/lib/types';
+import { arrayOf, C_TYPES, pointerTo } from './c-types';
+
+const ATE = dwarfConstants.DW_ATE;
+
+function named(name: string, encoding: number, byteSize: number): BaseType {
+  return { kind: 'base', name, encoding, byteSize };
+}
+
+export const REGISTER_TYPES = {
+  int8: named('int8_t', ATE.signed, 1),
+  int16: named('int16_t', ATE.signed, 2),
+  int32: named('int32_t', ATE.signed, 4),
+  int64: named('int64_t', ATE.signed, 8),
+  uint128: named('uint128_t', ATE.unsigned, 16),
+  bfloat16: named('bfloat16', ATE.float, 2),
+  half: named('half', ATE.float, 2),
+  x87: named('i387_ext', ATE.float, 10),
+  eflags: named('i386_eflags', ATE.unsigned, 4),
+  mxcsr: named('i386_mxcsr', ATE.unsigned, 4),
+} as const;
+
+const codeFunction: FunctionType = { kind: 'function', returnType: undefined, parameters: [], variadic: false, prototyped: false };
+const codePointer = pointerTo(codeFunction);
+const dataPointer = pointerTo(undefined);
+
+function vectorMember(name: string, element: TypeInfo, count: number): Member {
+  return { name, type: arrayOf(element, count), byteOffset: 0 };
+}
+
+export const VEC128: CompositeType = {
+  kind: 'union',
+  name: 'vec128',
+  byteSize: 16,
+  declaration: false,
+  members: [
+    vectorMember('v8_bfloat16', REGISTER_TYPES.bfloat16, 8),
+    vectorMember('v8_half', REGISTER_TYPES.half, 8),
+    vectorMember('v4_float', C_TYPES.float, 4),
+    vectorMember('v2_double', C_TYPES.double, 2),
+    vectorMember('v16_int8', REGISTER_TYPES.int8, 16),
+    vectorMember('v8_int16', REGISTER_TYPES.int16, 8),
+    vectorMember('v4_int32', REGISTER_TYPES.int32, 4),
+    vectorMember('v2_int64', REGISTER_TYPES.int64, 2),
+    { name: 'uint128', type: REGISTER_TYPES.uint128, byteOffset: 0 },
+  ],
+};
+
+/** Flag registers print as gdb's `[ ZF PF ]`: the set bits that have a name, in this order. */
+export const FLAG_FIELDS = new Map<TypeInfo, ReadonlyArray<readonly [string, number]>>([
+  [REGISTER_TYPES.eflags, [['CF', 0], ['PF', 2], ['AF', 4], ['ZF', 6], ['SF', 7], ['TF', 8], ['IF', 9], ['DF', 10], ['OF', 11], ['NT', 14], ['RF', 16], ['VM', 17], ['AC', 18], ['VIF', 19], ['VIP', 20], ['ID', 21]]],
+  [REGISTER_TYPES.mxcsr, [['IE', 0], ['DE', 1], ['ZE', 2], ['OE', 3], ['UE', 4], ['PE', 5], ['DAZ', 6], ['IM', 7], ['DM', 8], ['ZM', 9], ['OM', 10], ['UM', 11], ['PM', 12], ['FZ', 15]]],
+]);
+
+export interface RegisterView {
+  /** The machine register read (the scope's register name): `rax` for $eax. */
+  readonly source: string;
+  /** Its DWARF register number, for writes. */
+  readonly dwarf: number;
+  readonly type: TypeInfo;
+  /** Where the view starts in the register and how wide it is, in bytes. */
+  readonly byteOffset: number;
+  readonly size: number;
+}
+
+const GENERAL: ReadonlyArray<readonly [string, number, string, string, string, string | undefined]> = [
+  // 64-bit, DWARF number, 32-bit, 16-bit, 8-bit low, 8-bit high
+  ['rax', 0, 'eax', 'ax', 'al', 'ah'],
+  ['rdx', 1, 'edx', 'dx', 'dl', 'dh'],
+  ['rcx', 2, 'ecx', 'cx', 'cl', 'ch'],
+  ['rbx', 3, 'ebx', 'bx', 'bl', 'bh'],
+  ['rsi', 4, 'esi', 'si', 'sil', undefined],
+  ['rdi', 5, 'edi', 'di', 'dil', undefined],
+  ['rbp', 6, 'ebp', 'bp', 'bpl', undefined],
+  ['rsp', 7, 'esp', 'sp', 'spl', undefined],
+  ...[8, 9, 10, 11, 12, 13, 14, 15].map((n) => [`r${n}`, n, `r${n}d`, `r${n}w`, `r${n}l`, undefined] as const),
+];
+
+function buildViews(): Map<string, RegisterView> {
+  const views = new Map<string, RegisterView>();
+  const add = (name: string, source: string, dwarf: number, type: TypeInfo, size: number, byteOffset = 0): void =>
+    void views.set(name, { source, dwarf, type, byteOffset, size });
+  for (const [full, dwarf, dword, word, low, high] of GENERAL) {
+    add(full, full, dwarf, full === 'rsp' || full === 'rbp' ? dataPointer : REGISTER_TYPES.int64, 8);
+    add(dword, full, dwarf, REGISTER_TYPES.int32, 4);
+    add(word, full, dwarf, REGISTER_TYPES.int16, 2);
+    add(low, full, dwarf, REGISTER_TYPES.int8, 1);
+    if (high) add(high, full, dwarf, REGISTER_TYPES.int8, 1, 1);
+  }
+  add('rip', 'rip', 16, codePointer, 8);
+  add('eflags', 'eflags', 49, REGISTER_TYPES.eflags, 4);
+  ([['es', 50], ['cs', 51], ['ss', 52], ['ds', 53], ['fs', 54], ['gs', 55]] as const).forEach(([name, dwarf]) => add(name, name, dwarf, REGISTER_TYPES.int32, 4));
+  add('fs_base', 'fs_base', 58, C_TYPES.long, 8);
+  add('gs_base', 'gs_base', 59, C_TYPES.long, 8);
+  add('mxcsr', 'mxcsr', 64, REGISTER_TYPES.mxcsr, 4);
+  for (let i = 0; i < 16; i++) add(`xmm${i}`, `xmm${i}`, 17 + i, VEC128, 16);
+  for (let i = 0; i < 8; i++) add(`st${i}`, `st${i}`, 33 + i, REGISTER_TYPES.x87, 10);
+  const alias = (name: string, of: string): void => void views.set(name, views.get(of) as RegisterView);
+  alias('pc', 'rip');
+  alias('sp', 'rsp');
+  alias('fp', 'rbp');
+  return views;
+}
+
+const VIEWS = buildViews();
+
+/** The register gdb means by `$name` (without the `$`), or undefined (a convenience variable). */
+export function registerView(name: string): RegisterView | undefined {
+  return VIEWS.get(name);
+}
+
+const NAME_OF_DWARF = new Map<number, string>([...VIEWS].filter(([name, view]) => name === view.source).map(([, view]) => [view.dwarf, view.source]));
+
+/** The scope's name for a DWARF register number (x86-64 psABI): 17 is `xmm0`, 49 `eflags`. */
+export function registerNameOfDwarf(regno: number): string | undefined {
+  return NAME_OF_DWARF.get(regno);
+}
+
+/** The value of one named machine register in a full register set, for the scope's reader. */
+export type NamedRegisterReader = (name: string) => bigint | undefined;
+
+function bytesToBigint(bytes: Uint8Array | undefined, size: number): bigint | undefined {
+  if (!bytes || bytes.length < size) return undefined;
+  let value = 0n;
+  for (let i = size - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]);
+  return value;
+}
+
+const SEGMENTS = ['cs', 'ss', 'ds', 'es', 'fs', 'gs'] as const;
+
+/**
+ * Reads every register gdb names from a core's registers (readCoreStatus) or a live vCPU's
+ * (Sandbox registers): general registers, eflags, selectors, fs/gs base, mxcsr, xmm and st.
+ */
+export function machineRegisterReader(registers: CoreRegisters | Registers): NamedRegisterReader {
+  const general = registers as unknown as Readonly<Record<string, bigint | undefined>>;
+  return (name) => {
+    if (name === 'eflags') return registers.rflags;
+    if ((SEGMENTS as readonly string[]).includes(name)) {
+      const segment = name as (typeof SEGMENTS)[number];
+      return 'selectors' in registers ? BigInt(registers.selectors[segment]) : BigInt(registers[segment].selector);
+    }
+    if (name === 'fs_base') return 'fsBase' in registers ? registers.fsBase : registers.fs.base;
+    if (name === 'gs_base') return 'gsBase' in registers ? registers.gsBase : registers.gs.base;
+    const fpu = registers.fpu;
+    if (name === 'mxcsr') return fpu ? BigInt(fpu.mxcsr) : undefined;
+    const vector = /^(xmm|st)(\d+)$/.exec(name);
+    if (vector) return fpu ? bytesToBigint((vector[1] === 'xmm' ? fpu.xmm : fpu.st)[Number(vector[2])], vector[1] === 'xmm' ? 16 : 10) : undefined;
+    if (/^(r[a-z]{2}|r\d+)$/.test(name) && name !== 'rflags') return general[name];
+    return undefined;
+  };
+}
