@@ -184,16 +184,18 @@ export class Value {
 
   /**
    * The part of this value `byteOffset` bytes in with type `type`: a member or an element. Read
-   * from memory directly when this value lives there and has not been read (or the part lies
-   * outside what was read), else cut out of this value's bytes.
+   * from memory directly when this value lives there and its bytes were not read (or the part
+   * lies outside them), else cut out of this value's bytes.
    */
   part(type: TypeInfo | undefined, byteOffset: number, options: Omit<ValueInit, 'type' | 'location' | 'contents'> = {}): Value {
     const bitField = options.bitField;
     const span = bitField ? Math.ceil((bitField.bitOffset + bitField.bitSize) / 8) : byteSizeOf(type);
     const location = offsetLocation(this.location, byteOffset);
     const raw = (): Contents => {
+      // A part of an unreadable object may itself be readable (the object straddles a page).
       const inside = byteOffset >= 0 && byteOffset + span <= this.size;
-      if (location.kind === 'memory' && (this.loaded === undefined || !inside)) return readObject({ kind: 'memory', address: location.address }, span, this.scope.frame);
+      const loadedBytes = this.loaded !== undefined && 'bytes' in this.loaded;
+      if (location.kind === 'memory' && (!loadedBytes || !inside)) return readObject({ kind: 'memory', address: location.address }, span, this.scope.frame);
       return sliceContents(this.contents, byteOffset, span);
     };
     const contents = bitField ? (): Contents => extractBitField(raw(), bitField, type) : raw;
