@@ -17,7 +17,7 @@ struct shape {
   uint32_t sides;
 };
 
-int32_t total;              /* written by Accumulate: data breakpoints watch it */
+volatile int32_t total;     /* written on every pass of Accumulate (volatile: -O2 keeps each store) */
 static uint32_t call_count; /* a file static for the Globals scope */
 
 static inline __attribute__((always_inline)) int32_t square(int32_t v) {
@@ -30,9 +30,15 @@ __attribute__((noinline)) int32_t add_point(const struct point *p) {
   return sum;
 }
 
-/* A loop: conditional breakpoints on i, hit counts, logpoints. */
+/* A loop: conditional breakpoints on i, hit counts, logpoints. It stays one pass per iteration at
+ * -O2 (no unrolling), so that a breakpoint in its body is met on every pass, as at -O0. */
 int32_t Accumulate(int32_t n) {
   int32_t acc = 0;
+#ifdef __clang__
+#pragma clang loop unroll(disable) vectorize(disable)
+#else
+#pragma GCC unroll 1
+#endif
   for (int32_t i = 0; i < n; i++) {
     acc += i; /* MARK: loop body */
     total = acc; /* MARK: store total */

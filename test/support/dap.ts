@@ -1,0 +1,95 @@
+// A DAP client session against the stdio adapter (node dist/debug-adapter.js), as VS Code drives
+// it: initialize, launch, breakpoints, configurationDone; helpers to wait for stops and read the
+// stack, scopes and variables.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { DebugClient } from '@vscode/debugadapter-testsupport';
+import type { DebugProtocol } from '@vscode/debugprotocol';
+import { repoRoot } from '../../guest-templates/toolchain';
+
+export const ADAPTER = path.join(repoRoot(), 'dist', 'debug-adapter.js');
+
+/** Line numbers of the `MARK: name` comments of a source file. */
+export function marks(source: string): (name: string) => number {
+  const lines = fs.readFileSync(source, 'utf8').split('\n');
+  return (name) => {
+    const index = lines.findIndex((line) => line.includes(`MARK: ${name}`));
+    assert.ok(index >= 0, `no MARK: ${name} in ${source}`);
+    return index + 1;
+  };
+}
+
+export class DapSession {
+  readonly client: DebugClient;
+  readonly outputs: DebugProtocol.OutputEvent['body'][] = [];
+
+  constructor() {
+    if (!fs.existsSync(ADAPTER)) throw new Error(`${ADAPTER} is missing: run npm run build`);
+    this.client = new DebugClient('node', ADAPTER, 'microvm');
+    this.client.defaultTimeout = 20000;
+  }
+
+  async start(): Promise<this> {
+    await this.client.start();
+    this.client.on('output', (event: DebugProtocol.OutputEvent) => this.outputs.push(event.body));
+    await this.client.initializeRequest({ adapterID: 'microvm', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path', supportsMemoryReferences: true });
+    return this;
+  }
+
+  /** Launches and configures: `configure` sets breakpoints between `initialized` and configurationDone. */
+  async launch(config: Record<string, unknown>, configure: () => Promise<unknown> = async () => undefined): Promise<void> {
+    const initialized = this.client.waitForEvent('initialized');
+    await this.client.launch({ type: 'microvm', request: 'launch', name: 'test', ...config } as DebugProtocol.LaunchRequestArguments);
+    await initialized;
+    await configure();
+    await this.client.configurationDoneRequest();
+  }
+
+  /** Runs `action` and waits for the stop it causes. */
+  async stopAfter(action: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent['body']> {
+    const stopped = this.client.waitForEvent('stopped');
+    await action();
+    return ((await stopped) as DebugProtocol.StoppedEvent).body;
+  }
+
+  async frames(): Promise<DebugProtocol.StackFrame[]> {
+    return (await this.client.stackTraceRequest({ threadId: 1 })).body.stackFrames;
+  }
+
+  async top(): Promise<DebugProtocol.StackFrame> {
+    return (await this.client.stackTraceRequest({ threadId: 1, startFrame: 0, levels: 1 })).body.stackFrames[0];
+  }
+
+  async scope(name: string, frameId?: number): Promise<DebugProtocol.Scope> {
+    const id = frameId ?? (await this.top()).id;
+    const scopes = (await this.client.scopesRequest({ frameId: id })).body.scopes;
+    const found = scopes.find((s) => s.name === name);
+    assert.ok(found, `no ${name} scope among ${scopes.map((s) => s.name).join(', ')}`);
+    return found;
+  }
+
+  async variables(reference: number): Promise<DebugProtocol.Variable[]> {
+    return (await this.client.variablesRequest({ variablesReference: reference })).body.variables;
+  }
+
+  /** name → value of a scope's rows (Locals by default) in the innermost frame. */
+  async values(scopeName = 'Locals', frameId?: number): Promise<Map<string, string>> {
+    const scope = await this.scope(scopeName, frameId);
+    return new Map((await this.variables(scope.variablesReference)).map((v) => [v.name, v.value]));
+  }
+
+  async evaluate(expression: string, frameId?: number): Promise<DebugProtocol.EvaluateResponse['body']> {
+    const id = frameId ?? (await this.top()).id;
+    return (await this.client.evaluateRequest({ expression, frameId: id, context: 'watch' })).body;
+  }
+
+  /** Console and stdout text so far. */
+  text(category?: string): string {
+    return this.outputs.filter((o) => category === undefined || o.category === category).map((o) => o.output).join('');
+  }
+
+  async stop(): Promise<void> {
+    await this.client.stop();
+  }
+}
