@@ -68,18 +68,25 @@ export function addressOf(value: Value): Value {
     const contents = value.contents;
     if ('bytes' in contents && contents.address !== undefined) return pointerValue(value.scope, value.type, contents.address);
   }
-  if (location.kind === 'register' && value.variableName !== undefined) {
+  throw notAddressable(value);
+}
+
+/** Why a value has no address, in gdb's words: a variable's own message names it and its register. */
+function notAddressable(value: Value): EvaluationError {
+  const location = value.location;
+  if (value.variableName === undefined) return new EvaluationError(NOT_IN_MEMORY);
+  if (location.kind === 'register') {
     const register = dwarfConstants.X86_64_REGISTER_NAMES[location.regno] ?? `r${location.regno}`;
-    throw new EvaluationError(`Address requested for identifier "${value.variableName}" which is in register $${register}`);
+    return new EvaluationError(`Address requested for identifier "${value.variableName}" which is in register $${register}`);
   }
-  throw new EvaluationError(location.kind === 'unavailable' ? "Can't take address of \"" + (value.variableName ?? value.expression ?? 'value') + '" which isn\'t an lvalue.' : NOT_IN_MEMORY);
+  return new EvaluationError(`Can't take address of "${value.variableName}" which isn't an lvalue.`);
 }
 
 /** An array as a pointer to its first element, a function as a pointer to it; other values as they are. */
 export function decay(value: Value): Value {
   const t = coreType(value.type);
   if (t.kind === 'array') {
-    if (value.location.kind !== 'memory') throw new EvaluationError(NOT_IN_MEMORY);
+    if (value.location.kind !== 'memory') throw notAddressable(value);
     return pointerValue(value.scope, elementType(t.element, t.counts), value.location.address);
   }
   if (t.kind === 'function') return addressOf(value);
@@ -169,4 +176,11 @@ export function subscript(value: Value, index: bigint): Value {
     return dereference(offsetPointer(value, index), expression);
   }
   throw new EvaluationError(`cannot subscript something of type \`${typeName(value.type)}'`);
+}
+
+/** gdb's `value@count`: `count` objects like `value` from its address on, as an array. */
+export function repeat(value: Value, count: bigint): Value {
+  if (value.location.kind !== 'memory' || value.bitField) throw new EvaluationError("Only values in memory can be extended with '@'.");
+  if (count < 1n) throw new EvaluationError(`Invalid number ${count} of repetitions.`);
+  return memoryValue(value.scope, { kind: 'array', element: value.type, counts: [Number(count)] }, value.location.address);
 }

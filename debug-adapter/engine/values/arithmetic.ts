@@ -2,16 +2,18 @@
 // scaled by the pointee's size, pointer − pointer in elements), shifts (0 for counts outside the
 // type's width, as gdb warns and gives), comparisons and logical values as int 0/1.
 import { typeName, type TypeInfo } from '../dwarf';
-import type { BinaryOperator } from './ast';
+import type { ArithmeticOperator, ComparisonOperator } from './ast';
 import { decay, offsetPointer, addressHeld } from './access';
 import { C_TYPES, commonArithmeticType, coreType, integerShape, isArithmetic, isFloating, isIntegral, isPointer, isScalar, promotedInteger, strideOf } from './c-types';
 import { EvaluationError } from './errors';
 import { REGISTER_TYPES } from './registers';
-import { decodeFloat, encodeFloat, readInteger } from './scalars';
+import { decodeExtended, encodeExtended, extendedArithmetic, extendedCompare, extendedFromBigint, extendedFromNumber, extendedToBigint, extendedToNumber, negate, type Extended } from './extended';
+import { decodeFloat, encodeFloat, integerBytes, readInteger } from './scalars';
 import type { EvaluationScope } from './scope';
 import { computedValue, integerValue, type Value } from './value';
 
-export type Scalar = { readonly kind: 'integer'; readonly value: bigint } | { readonly kind: 'float'; readonly value: number };
+/** A scalar operand: integers exactly; floating values as doubles, long doubles also exactly. */
+export type Scalar = { readonly kind: 'integer'; readonly value: bigint } | { readonly kind: 'float'; readonly value: number; readonly extended?: Extended };
 
 /** How operators read their operands: for real, or (sizeof's type-only evaluation) not at all. */
 export interface OperandReader {
@@ -26,7 +28,13 @@ export function scalarOf(value: Value): Scalar {
   const object = value.object();
   const size = value.size;
   if (object.known.length < size || object.known.subarray(0, size).some((b) => b !== 0xff)) throw new EvaluationError('value has been optimized out');
-  if (isFloating(t)) return { kind: 'float', value: decodeFloat(object.bytes, size, t === REGISTER_TYPES.bfloat16 ? 'bfloat16' : 'half') };
+  if (isFloating(t)) {
+    if (size >= 10) {
+      const extended = decodeExtended(readInteger(object.bytes, 10, false));
+      return { kind: 'float', value: extendedToNumber(extended), extended };
+    }
+    return { kind: 'float', value: decodeFloat(object.bytes, size, t === REGISTER_TYPES.bfloat16 ? 'bfloat16' : 'half') };
+  }
   const shape = integerShape(t);
   return { kind: 'integer', value: readInteger(object.bytes, shape.size, shape.signed) };
 }
@@ -41,19 +49,36 @@ export function asNumber(scalar: Scalar): number {
   return scalar.kind === 'float' ? scalar.value : Number(scalar.value);
 }
 
+/** A scalar as an exact x87 value (long double arithmetic). */
+export function asExtended(scalar: Scalar): Extended {
+  if (scalar.kind === 'integer') return extendedFromBigint(scalar.value);
+  return scalar.extended ?? extendedFromNumber(scalar.value);
+}
+
 /** A floating value as gdb converts it to an integer: truncated, saturated to 64 bits, NaN as the maximum. */
 export function asBigint(scalar: Scalar): bigint {
   if (scalar.kind === 'integer') return scalar.value;
-  const value = scalar.value;
-  if (value < 2 ** 63 && value >= -(2 ** 63)) return BigInt(Math.trunc(value));
-  return value < -(2 ** 63) ? -(2n ** 63n) : 2n ** 63n - 1n;
+  const truncated = scalar.extended ? extendedToBigint(scalar.extended) : Number.isFinite(scalar.value) ? BigInt(Math.trunc(scalar.value)) : undefined;
+  const lowest = -(2n ** 63n);
+  if (truncated !== undefined && truncated >= lowest && truncated < 2n ** 63n) return truncated;
+  return (truncated ?? 0n) < lowest || scalar.value === -Infinity ? lowest : 2n ** 63n - 1n;
 }
 
-/** A number as a value of a floating type; a NaN made by the operation is x86's default NaN (negative), as gdb shows it. */
-export function floatValue(scope: EvaluationScope, type: TypeInfo, result: number, producedNaN = false): Value {
+/**
+ * A result as a value of a floating type (a long double from its exact value when there is one);
+ * a NaN the operation made is x86's default NaN (negative), as gdb shows it.
+ */
+export function floatValue(scope: EvaluationScope, type: TypeInfo, result: number | Extended, producedNaN = false): Value {
   const size = integerShape(type).size;
-  const bytes = encodeFloat(size === 4 ? Math.fround(result) : result, size);
-  if (producedNaN && Number.isNaN(result)) bytes.fill(0).set(DEFAULT_NAN[size] ?? []);
+  if (size >= 10) {
+    const exact = typeof result === 'number' ? extendedFromNumber(result) : result;
+    const bytes = new Uint8Array(size);
+    bytes.set(integerBytes(encodeExtended(exact), 10));
+    return computedValue(scope, type, bytes);
+  }
+  const number = typeof result === 'number' ? result : extendedToNumber(result);
+  const bytes = encodeFloat(size === 4 ? Math.fround(number) : number, size);
+  if (producedNaN && Number.isNaN(number)) bytes.fill(0).set(DEFAULT_NAN[size] ?? []);
   return computedValue(scope, type, bytes);
 }
 
@@ -61,7 +86,6 @@ export function floatValue(scope: EvaluationScope, type: TypeInfo, result: numbe
 const DEFAULT_NAN: Readonly<Record<number, readonly number[]>> = {
   4: [0, 0, 0xc0, 0xff],
   8: [0, 0, 0, 0, 0, 0, 0xf8, 0xff],
-  16: [0, 0, 0, 0, 0, 0, 0, 0xc0, 0xff, 0xff],
 };
 
 function normalize(value: bigint, type: TypeInfo): bigint {
@@ -69,10 +93,12 @@ function normalize(value: bigint, type: TypeInfo): bigint {
   return signed ? BigInt.asIntN(size * 8, value) : BigInt.asUintN(size * 8, value);
 }
 
-const INTEGER_ONLY = new Set<BinaryOperator>(['%', '<<', '>>', '&', '^', '|']);
+function isFloatOperator(operator: ArithmeticOperator): operator is '+' | '-' | '*' | '/' {
+  return operator === '+' || operator === '-' || operator === '*' || operator === '/';
+}
 
 /** `left op right` for * / % + - << >> & ^ |. */
-export function arithmetic(operator: Exclude<BinaryOperator, '<' | '<=' | '>' | '>=' | '==' | '!='>, leftValue: Value, rightValue: Value, reader: OperandReader): Value {
+export function arithmetic(operator: ArithmeticOperator, leftValue: Value, rightValue: Value, reader: OperandReader): Value {
   const left = decay(leftValue);
   const right = decay(rightValue);
   const scope = left.scope;
@@ -94,11 +120,13 @@ export function arithmetic(operator: Exclude<BinaryOperator, '<' | '<=' | '>' | 
     }
   }
   if (!isArithmetic(left.type) || !isArithmetic(right.type)) throw new EvaluationError('Argument to arithmetic operation not a number or boolean.');
+  if (operator === '<<' || operator === '>>') return shift(operator, left, right, reader);
   const common = commonArithmeticType(left.type, right.type);
   const a = reader.scalar(left);
   const b = reader.scalar(right);
   if (isFloating(common)) {
-    if (INTEGER_ONLY.has(operator)) throw new EvaluationError('Integer-only operation on floating point number.');
+    if (!isFloatOperator(operator)) throw new EvaluationError('Integer-only operation on floating point number.');
+    if (common.byteSize >= 10) return floatValue(scope, common, extendedArithmetic(operator, asExtended(a), asExtended(b)));
     const x = asNumber(a);
     const y = asNumber(b);
     const result = operator === '*' ? x * y : operator === '/' ? x / y : operator === '+' ? x + y : x - y;
@@ -106,7 +134,6 @@ export function arithmetic(operator: Exclude<BinaryOperator, '<' | '<=' | '>' | 
   }
   const x = normalize(asBigint(a), common);
   const y = normalize(asBigint(b), common);
-  const bits = BigInt(common.byteSize * 8);
   let result: bigint;
   switch (operator) {
     case '*':
@@ -126,12 +153,6 @@ export function arithmetic(operator: Exclude<BinaryOperator, '<' | '<=' | '>' | 
     case '-':
       result = x - y;
       break;
-    case '<<':
-    case '>>':
-      // gdb warns and gives 0 for a negative count or one as wide as the type.
-      if (y < 0n || y >= bits) result = 0n;
-      else result = operator === '<<' ? x << y : x >> y;
-      break;
     case '&':
       result = x & y;
       break;
@@ -145,8 +166,24 @@ export function arithmetic(operator: Exclude<BinaryOperator, '<' | '<=' | '>' | 
   return integerValue(scope, common, normalize(result, common));
 }
 
+/**
+ * `left << right`, `left >> right` in the promoted type of the left operand (as gdb types them);
+ * a negative count or one as wide as the type gives 0, as gdb does after warning.
+ */
+function shift(operator: '<<' | '>>', left: Value, right: Value, reader: OperandReader): Value {
+  if (!isIntegral(left.type) || !isIntegral(right.type)) {
+    if (isArithmetic(left.type) && isArithmetic(right.type)) throw new EvaluationError('Integer-only operation on floating point number.');
+    throw new EvaluationError('Argument to arithmetic operation not a number or boolean.');
+  }
+  const type = promotedInteger(left.type);
+  const value = normalize(asBigint(reader.scalar(left)), type);
+  const count = normalize(asBigint(reader.scalar(right)), promotedInteger(right.type));
+  if (count < 0n || count >= BigInt(type.byteSize * 8)) return integerValue(left.scope, type, 0n);
+  return integerValue(left.scope, type, normalize(operator === '<<' ? value << count : value >> count, type));
+}
+
 /** `left op right` for == != < <= > >=: int 1 or 0. */
-export function comparison(operator: '<' | '<=' | '>' | '>=' | '==' | '!=', leftValue: Value, rightValue: Value, reader: OperandReader): Value {
+export function comparison(operator: ComparisonOperator, leftValue: Value, rightValue: Value, reader: OperandReader): Value {
   const left = decay(leftValue);
   const right = decay(rightValue);
   const equality = operator === '==' || operator === '!=';
@@ -159,7 +196,9 @@ export function comparison(operator: '<' | '<=' | '>' | '>=' | '==' | '!=', left
     order = x < y ? -1 : x > y ? 1 : 0;
   } else if (isArithmetic(left.type) && isArithmetic(right.type)) {
     const common = commonArithmeticType(left.type, right.type);
-    if (isFloating(common)) {
+    if (isFloating(common) && common.byteSize >= 10) {
+      order = extendedCompare(asExtended(reader.scalar(left)), asExtended(reader.scalar(right)));
+    } else if (isFloating(common)) {
       const x = asNumber(reader.scalar(left));
       const y = asNumber(reader.scalar(right));
       order = Number.isNaN(x) || Number.isNaN(y) ? Number.NaN : x < y ? -1 : x > y ? 1 : 0;
@@ -191,7 +230,10 @@ export function unary(operator: '-' | '+' | '~' | '!', value: Value, reader: Ope
     throw new EvaluationError(`Argument to ${what}`);
   }
   const scalar = reader.scalar(value);
-  if (scalar.kind === 'float') return floatValue(value.scope, coreType(value.type), operator === '-' ? -scalar.value : scalar.value);
+  if (scalar.kind === 'float') {
+    const exact = asExtended(scalar);
+    return floatValue(value.scope, coreType(value.type), scalar.extended ? (operator === '-' ? negate(exact) : exact) : operator === '-' ? -scalar.value : scalar.value);
+  }
   const type = promotedInteger(value.type);
   const result = operator === '-' ? -scalar.value : operator === '~' ? ~scalar.value : scalar.value;
   return integerValue(value.scope, type, normalize(result, type));

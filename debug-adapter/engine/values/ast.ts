@@ -21,7 +21,10 @@ export type DeclaratorPart =
   | { readonly kind: 'array'; readonly count: number | undefined }
   | { readonly kind: 'function'; readonly parameters: readonly TypeNameSyntax[]; readonly variadic: boolean; readonly prototyped: boolean };
 
-export type BinaryOperator = '*' | '/' | '%' | '+' | '-' | '<<' | '>>' | '<' | '<=' | '>' | '>=' | '==' | '!=' | '&' | '^' | '|';
+export type ArithmeticOperator = '*' | '/' | '%' | '+' | '-' | '<<' | '>>' | '&' | '^' | '|';
+export type ComparisonOperator = '<' | '<=' | '>' | '>=' | '==' | '!=';
+/** `@` is gdb's: `*p@n` is the n objects from p on, as an array. */
+export type BinaryOperator = ArithmeticOperator | ComparisonOperator | '@';
 export type UnaryOperator = '-' | '+' | '!' | '~' | '*' | '&';
 
 export type Expression =

@@ -3,8 +3,8 @@
 // pointers take any integer, and a struct or union converts only to its own type.
 import { byteSizeOf, dwarfConstants, type TypeInfo } from '../dwarf';
 import { decay } from './access';
-import { asBigint, asNumber, floatValue, type OperandReader, type Scalar } from './arithmetic';
-import { coreType, isFloating, isPointer, isScalar } from './c-types';
+import { asBigint, asExtended, asNumber, floatValue, type OperandReader, type Scalar } from './arithmetic';
+import { coreType, integerShape, isFloating, isPointer, isScalar } from './c-types';
 import { EvaluationError } from './errors';
 import { computedValue, integerValue, type Value } from './value';
 
@@ -30,7 +30,7 @@ export function castValue(value: Value, type: TypeInfo | undefined, reader: Oper
 /** A scalar converted to a scalar type. */
 export function scalarAs(like: Value, scalar: Scalar, type: TypeInfo | undefined): Value {
   const target = coreType(type);
-  if (isFloating(target)) return floatValue(like.scope, type ?? target, asNumber(scalar));
+  if (isFloating(target)) return floatValue(like.scope, type ?? target, integerShape(target).size >= 10 ? asExtended(scalar) : asNumber(scalar));
   if (target.kind === 'base' && target.encoding === dwarfConstants.DW_ATE.boolean) {
     // gdb truncates a floating value first: (_Bool)0.5 is false.
     return integerValue(like.scope, type, asBigint(scalar) !== 0n ? 1n : 0n);

@@ -3,8 +3,8 @@
 // result is then read, and unreadable memory is an error as in gdb (`Cannot access memory at
 // address 0x0`), while an optimized-out result is a value that prints `<optimized out>`.
 import { byteSizeOf, type TypeInfo } from '../dwarf';
-import { addressOf, dereference, member, subscript } from './access';
-import { arithmetic, asBigint, comparison, READ_OPERANDS, truth, TYPE_ONLY, unary, type OperandReader } from './arithmetic';
+import { addressOf, dereference, member, repeat, subscript } from './access';
+import { arithmetic, asBigint, comparison, floatValue, READ_OPERANDS, truth, TYPE_ONLY, unary, type OperandReader } from './arithmetic';
 import type { Expression } from './ast';
 import { arrayOf, C_TYPES, coreType, isIntegral } from './c-types';
 import { castValue } from './convert';
@@ -13,7 +13,7 @@ import { floatLiteral, integerLiteral } from './literals';
 import { isKnownIdentifier, isTypedefName, lookupIdentifier, resolveTypeName } from './names';
 import { parseExpression } from './parser';
 import { registerView } from './registers';
-import { encodeFloat, integerBytes } from './scalars';
+import { integerBytes } from './scalars';
 import type { EvaluationScope } from './scope';
 import { computedValue, integerValue, Value } from './value';
 
@@ -57,8 +57,8 @@ class Evaluator {
         return integerValue(scope, type, value);
       }
       case 'float': {
-        const { value, type } = floatLiteral(node.text);
-        return computedValue(scope, type, encodeFloat(type.byteSize === 4 ? Math.fround(value) : value, type.byteSize));
+        const { value, type, extended } = floatLiteral(node.text);
+        return floatValue(scope, type, extended ?? value);
       }
       case 'char':
         return integerValue(scope, C_TYPES.char, BigInt(node.value));
@@ -89,6 +89,9 @@ class Evaluator {
           case '==':
           case '!=':
             return comparison(node.operator, left, right, this.reader);
+          case '@':
+            if (!isIntegral(right.type)) throw new EvaluationError('Argument to arithmetic operation not a number or boolean.');
+            return repeat(left, asBigint(this.reader.scalar(right)));
           default:
             return arithmetic(node.operator, left, right, this.reader);
         }

@@ -4,6 +4,7 @@
 import type { BaseType } from '../dwarf';
 import { C_TYPES } from './c-types';
 import { EvaluationError } from './errors';
+import { extendedFromDecimal, type Extended } from './extended';
 
 function fits(value: bigint, type: BaseType): boolean {
   const bits = BigInt(type.byteSize * 8);
@@ -30,7 +31,7 @@ export function integerLiteral(text: string): { value: bigint; type: BaseType } 
   return { value, type };
 }
 
-export function floatLiteral(text: string): { value: number; type: BaseType } {
+export function floatLiteral(text: string): { value: number; type: BaseType; extended?: Extended } {
   // In a hex literal f is a digit, so a suffix can only follow the (decimal) binary exponent.
   const hasSuffix = /[fFlL]$/.test(text) && (!/^0[xX]/.test(text) || /[pP][+-]?\d+[fFlL]$/.test(text));
   const suffix = hasSuffix ? text.slice(-1).toLowerCase() : '';
@@ -43,5 +44,6 @@ export function floatLiteral(text: string): { value: number; type: BaseType } {
     return { value: Number(mantissa) * 2 ** (Number(hex[3]) - 4 * fraction.length), type };
   }
   if (!/^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(body)) throw new EvaluationError(`Invalid number "${text}".`);
-  return { value: Number(body), type };
+  // A long double literal is rounded once, from the decimal, to its 64-bit significand.
+  return { value: Number(body), type, extended: suffix === 'l' ? extendedFromDecimal(body) : undefined };
 }

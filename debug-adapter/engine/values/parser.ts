@@ -1,6 +1,7 @@
 // A recursive-descent parser for C expressions with C's precedence and associativity: comma,
 // ?:, ||, &&, |, ^, &, equality, relational, shifts, additive, multiplicative, casts, unary
-// (- + ! ~ * & sizeof) and postfix ([] . ->). `(name)` is a cast when `isTypeName(name)` says the
+// (- + ! ~ * & sizeof) and postfix ([] . ->), and gdb's `@` (between shifts and additive, as in
+// gdb's grammar). `(name)` is a cast when `isTypeName(name)` says the
 // identifier names a type (a typedef not shadowed by a variable), as in C's own grammar.
 // Side effects (assignment, ++/--, calls) are refused: evaluation must not change the target.
 import type { BinaryOperator, DeclaratorPart, Expression, Qualifier, TypeNameSyntax, UnaryOperator } from './ast';
@@ -28,6 +29,7 @@ const BINARY_LEVELS: ReadonlyArray<readonly BinaryOperator[]> = [
   ['==', '!='],
   ['<', '<=', '>', '>='],
   ['<<', '>>'],
+  ['@'],
   ['+', '-'],
   ['*', '/', '%'],
 ];
