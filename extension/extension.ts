@@ -1,5 +1,6 @@
 // VS Code entry point: "Run in micro-VM" picks a built guest, a function and its arguments, calls
-// it in a fresh Sandbox and shows the guest's output and the result in the "Micro-VM" channel.
+// it in a fresh Sandbox and shows the guest's output and the result in the "Micro-VM" channel; the
+// `microvm` debug type runs the debug adapter inline.
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { inspectGuest, Sandbox } from '../native/lib';
@@ -8,12 +9,14 @@ import type { FunctionSignature, GuestValue } from '../native/lib/types';
 import {
   convertArguments, describeFault, formatDuration, formatError, formatSignature, formatValue, splitArguments,
 } from '../native/lib/presentation';
+import { InlineDebugAdapterFactory } from './debug-adapter-factory';
 
 export function activate(context: vscode.ExtensionContext): void {
   const channel = vscode.window.createOutputChannel('Micro-VM');
   context.subscriptions.push(
     channel,
     vscode.commands.registerCommand('microvm.runFunction', () => runFunction(channel)),
+    vscode.debug.registerDebugAdapterDescriptorFactory('microvm', new InlineDebugAdapterFactory()),
   );
 }
 

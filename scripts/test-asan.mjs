@@ -47,7 +47,7 @@ function runtime(name) {
 }
 
 build();
-const tests = ['sandbox-calls', 'sandbox-faults', 'sandbox-hostile', 'debug-native', 'elf-validation', 'kvm-environment']
+const tests = ['sandbox-calls', 'sandbox-faults', 'sandbox-hostile', 'debug-call', 'elf-validation', 'kvm-environment']
   .map((name) => path.join(root, 'out', 'test', `${name}.test.js`))
   .filter((file) => fs.existsSync(file));
 const env = {

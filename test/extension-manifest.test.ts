@@ -18,7 +18,11 @@ interface Manifest {
   main?: string;
   engines?: { vscode?: string };
   activationEvents?: string[];
-  contributes?: { commands?: { command: string; title: string; category?: string }[] };
+  contributes?: {
+    commands?: { command: string; title: string; category?: string }[];
+    debuggers?: { type: string; configurationAttributes?: { launch?: { required?: string[]; properties?: Record<string, { description?: string }> } } }[];
+    breakpoints?: { language: string }[];
+  };
   bin?: Record<string, string>;
   scripts?: Record<string, string>;
 }
@@ -40,6 +44,7 @@ interface Loaded {
   messages: string[];
   validation: (string | undefined)[];
   subscriptions: unknown[];
+  debugTypes: string[];
 }
 
 /**
@@ -47,7 +52,7 @@ interface Loaded {
  * extension registers and shows. Only the API surface extension.ts uses is faked.
  */
 function loadExtension(ui: FakeUi = { pick: () => undefined, elves: [] }): Loaded {
-  const loaded: Loaded = { registered: new Map(), channel: [], messages: [], validation: [], subscriptions: [] };
+  const loaded: Loaded = { registered: new Map(), channel: [], messages: [], validation: [], subscriptions: [], debugTypes: [] };
   const disposable = { dispose(): void {} };
   const say = (text: string): Promise<undefined> => {
     loaded.messages.push(text);
@@ -73,6 +78,12 @@ function loadExtension(ui: FakeUi = { pick: () => undefined, elves: [] }): Loade
     commands: {
       registerCommand: (id: string, handler: (...args: unknown[]) => unknown) => {
         loaded.registered.set(id, handler);
+        return disposable;
+      },
+    },
+    debug: {
+      registerDebugAdapterDescriptorFactory: (type: string) => {
+        loaded.debugTypes.push(type);
         return disposable;
       },
     },
@@ -138,6 +149,19 @@ describe('extension manifest', () => {
       assert.ok(registered.includes(command), `activate() registers ${command} (registered: ${registered.join(', ')})`);
     }
     for (const id of registered) assert.ok(contributed.some((c) => c.command === id), `${id} is contributed in package.json`);
+  });
+
+  test('the microvm debug type is contributed, its launch properties documented, and served by the extension', () => {
+    const debuggers = manifest.contributes?.debuggers ?? [];
+    assert.deepEqual(debuggers.map((d) => d.type), ['microvm']);
+    const launch = debuggers[0].configurationAttributes?.launch;
+    assert.deepEqual(launch?.required, ['program']);
+    // Every property the adapter reads (debug-adapter/engine/runtime/launch-config.ts) is documented.
+    const reader = fs.readFileSync(path.join(ROOT, 'debug-adapter', 'engine', 'runtime', 'launch-config.ts'), 'utf8');
+    const read = [...new Set([...reader.matchAll(/field\(config, '(\w+)'/g), ...reader.matchAll(/config\.(\w+)/g)].map((m) => m[1]))];
+    for (const name of read) assert.ok(launch?.properties?.[name]?.description, `launch property ${name} is documented in package.json`);
+    assert.ok(manifest.contributes?.breakpoints?.some((b) => b.language === 'c'), 'breakpoints can be set in C files');
+    assert.deepEqual(loadExtension().debugTypes, ['microvm']);
   });
 
   test('scripts the project relies on', () => {
