@@ -209,6 +209,8 @@ test('assignment to registers: whole, partial views, and DWARF register variable
   assert.equal(evaluate('$ah', scope).assign('0x12').text, '18');
   assert.equal(registers.get(0), 0x11223344ffff12ffn);
   assert.equal(evaluate('$eflags', scope).assign('$eflags | 1').text, '[ CF PF ZF IF ]');
+  assert.equal(evaluate('$rflags', scope).text, '[ CF PF ZF IF ]');
+  assert.equal(evaluate('$rflags & 0x40', scope).text, '64');
   assert.equal(evaluate('$pc', scope).assign('$pc + 4').text, '(void (*)()) 0x401004 <_init+4>');
 
   // A parameter in a register at a function's entry: `apply(op, a, b)`, a in rsi.

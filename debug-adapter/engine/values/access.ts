@@ -18,14 +18,14 @@ export function addressHeld(value: Value): bigint {
   return readInteger(object.bytes, size, false);
 }
 
+/** Code of function type at an address: it has no bytes of its own, only the address. */
+function codeAt(scope: EvaluationScope, type: TypeInfo | undefined, address: bigint, expression: string | undefined): Value {
+  return new Value(scope, { type, location: { kind: 'memory', address }, contents: { bytes: new Uint8Array(0), known: new Uint8Array(0), address }, expression });
+}
+
 /** A function as a value: `{int (int, int)} 0x401136 <plus>`. */
 export function functionValue(scope: EvaluationScope, fn: NamedFunction): Value {
-  return new Value(scope, {
-    type: fn.type,
-    location: { kind: 'memory', address: fn.address },
-    contents: { bytes: new Uint8Array(0), known: new Uint8Array(0), address: fn.address },
-    expression: fn.name,
-  });
+  return codeAt(scope, fn.type, fn.address, fn.name);
 }
 
 /** A pointer to `target` holding `address`. */
@@ -43,9 +43,7 @@ export function dereference(value: Value, expression = value.expression === unde
       const targetCore = coreType(target);
       if (targetCore.kind === 'void') throw new EvaluationError('Attempt to dereference a generic pointer.');
       const address = addressHeld(value);
-      if (targetCore.kind === 'function') {
-        return new Value(value.scope, { type: target, location: { kind: 'memory', address }, contents: { bytes: new Uint8Array(0), known: new Uint8Array(0), address }, expression });
-      }
+      if (targetCore.kind === 'function') return codeAt(value.scope, target, address, expression);
       return memoryValue(value.scope, target, address, names);
     }
     case 'array':

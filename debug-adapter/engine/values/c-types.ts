@@ -88,11 +88,6 @@ export function isScalar(type: TypeInfo | undefined): boolean {
   return isArithmetic(type) || isPointer(type);
 }
 
-export function isAggregate(type: TypeInfo | undefined): boolean {
-  const kind = coreType(type).kind;
-  return kind === 'struct' || kind === 'union' || kind === 'class' || kind === 'array';
-}
-
 /** The pointee of a pointer type (undefined: void). */
 export function pointee(type: TypeInfo | undefined): TypeInfo | undefined {
   const t = coreType(type);

@@ -2,9 +2,10 @@
 // slice of its 64-bit register), its DWARF number (for writes) and the type gdb gives it:
 // int64_t for general registers, `void *` for $rsp/$rbp, `void (*)()` for $rip, i386_eflags flags,
 // int32_t selectors, `union vec128` for $xmm0-15 (v8_bfloat16, v8_half, v4_float, v2_double,
-// v16_int8, v8_int16, v4_int32, v2_int64, uint128), i387_ext for $st0-7. $pc, $sp and $fp are
-// $rip, $rsp and $rbp. (gdb's $fp is the frame base, which is rbp in frames that keep a frame
-// pointer; we read rbp always.)
+// v16_int8, v8_int16, v4_int32, v2_int64, uint128), i387_ext for $st0-7, and the 32/16/8-bit views
+// ($eax, $ax, $al, $ah, $r8d, $r8w, $r8l). $pc, $sp and $fp are $rip, $rsp and $rbp; $rflags is
+// $eflags. Two differences from gdb: its $fp is the frame base (rbp only in frames that keep a
+// frame pointer), and it has no $rflags (it prints void).
 import { dwarfConstants, type BaseType, type CompositeType, type FunctionType, type Member, type TypeInfo } from '../dwarf';
 import type { CoreRegisters } from '../../../native/lib/coredump';
 import type { Registers } from '../../../native/lib/types';
@@ -108,6 +109,7 @@ function buildViews(): Map<string, RegisterView> {
   alias('pc', 'rip');
   alias('sp', 'rsp');
   alias('fp', 'rbp');
+  alias('rflags', 'eflags'); // not a gdb name (gdb prints void), but the architecture's
   return views;
 }
 
