@@ -82,3 +82,14 @@ int32_t Crash(int32_t depth) {
   return before + *p; /* MARK: crash */
 }
 MV_GUEST_FUNCTION(Crash, i32, i32);
+
+/* Overwrites its own saved frame pointer and return address, then faults: the debugger must show
+ * what it can of a smashed stack and never fail on it. */
+int32_t Smash(void) {
+  volatile uint64_t *frame = (volatile uint64_t *)__builtin_frame_address(0);
+  frame[0] = 0x4141414141414141ull; /* the saved rbp */
+  frame[1] = 0x4242424242424242ull; /* the return address */
+  volatile int32_t *volatile p = NULL;
+  return *p; /* MARK: smash */
+}
+MV_GUEST_FUNCTION(Smash, i32);

@@ -75,3 +75,37 @@ export class CoreMachine implements StoppedMachine {
     throw new MicroVmError('UNSUPPORTED', `cannot write registers: ${this.readOnlyReason}`);
   }
 }
+
+/** A machine whose writes are followed by `changed` (so that views computed before are dropped). */
+export class RewindingMachine implements StoppedMachine {
+  constructor(
+    private readonly inner: StoppedMachine,
+    private readonly changed: () => void,
+  ) {}
+
+  get registers(): MachineRegisters {
+    return this.inner.registers;
+  }
+
+  get readOnlyReason(): string | undefined {
+    return this.inner.readOnlyReason;
+  }
+
+  read(address: bigint, length: number): Uint8Array | undefined {
+    return this.inner.read(address, length);
+  }
+
+  readMemory(address: bigint, length: number): Uint8Array {
+    return this.inner.readMemory(address, length);
+  }
+
+  writeMemory(address: bigint, data: Uint8Array): void {
+    this.inner.writeMemory(address, data);
+    this.changed();
+  }
+
+  writeRegisters(writes: RegisterWrites): void {
+    this.inner.writeRegisters(writes);
+    this.changed();
+  }
+}

@@ -16,13 +16,13 @@ import { disassembleAround, type DisassembledLine } from './disassembly';
 import { EXCEPTION_FILTERS, exceptionWords, noteExceptionWords, type ExceptionWords } from './exceptions';
 import { Execution, type Halt, type StopReport } from './execution';
 import type { LaunchPlan, LiveLaunch, PostMortemLaunch } from './launch-plan';
-import { CoreMachine, type StoppedMachine } from './machine';
+import { CoreMachine, RewindingMachine, type StoppedMachine } from './machine';
 import { GuestProgram } from './program';
 import { registerRows } from './registers-view';
 import { StackView, type StackFrame } from './stack';
 import { Stepper, type LineStep } from './stepping';
 import { leaf, group, type VariableNode } from './variable-node';
-import { FrameInspector, type ReturnValueSource } from './frame-inspector';
+import { FrameInspector, type ReturnValueSource, type Writers } from './frame-inspector';
 
 export interface StoppedEvent extends StopReport {
   /** The exception in words, for an exception stop. */
@@ -532,13 +532,19 @@ export class DebugRuntime extends EventEmitter<RuntimeEvents> {
     return { stack: new StackView(this.program, machine), machine };
   }
 
-  private writers() {
+  /** How values may be written at this stop: through the live machine, or not (and why). */
+  private writers(): Writers {
     const exec = this.exec;
     const stop = exec?.call.state;
     if (!exec || stop?.kind !== 'stopped' || stop.stop.reason === 'exception') {
       return { readOnlyReason: this.isPostMortem ? 'this is a post-mortem session on a core file, which is read-only' : 'the guest stopped at an exception that ends the call: values can be read, not changed' };
     }
-    return { machine: exec.machine };
+    return { machine: new RewindingMachine(exec.machine, () => this.machineChanged()) };
+  }
+
+  /** A write changed registers or memory: frames unwound before it are stale. */
+  private machineChanged(): void {
+    if (this.view) this.view = { ...this.view, stack: new StackView(this.program, this.view.machine) };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -625,10 +631,10 @@ export class DebugRuntime extends EventEmitter<RuntimeEvents> {
   }
 
   writeMemory(address: bigint, data: Uint8Array): void {
-    const view = this.requireView();
+    this.requireView();
     const writers = this.writers();
     if (!writers.machine) throw new RuntimeRefusal(`cannot write memory: ${writers.readOnlyReason}`);
-    view.machine.writeMemory(address, data);
+    writers.machine.writeMemory(address, data);
   }
 
   disassemble(address: bigint, instructionOffset: number, count: number): DisassembledLine[] {
