@@ -132,6 +132,9 @@ const GLOBAL_EXPRESSIONS = [
   // long double arithmetic is x87's, to the last of its 21 digits
   'ldoubles[0] * 2', '(long double)1/3', 'ldoubles[3] + 1', '-ldoubles[0]', 'ldoubles[2] / 7', 'ldoubles[0] < 0.1', 'ldoubles[1] * 10', '(double)ldoubles[0]',
   '(long)ldoubles[2]', 'ldoubles[0] == 0.1L', '0.1L', '1.5L * 3', 'ldoubles[1] / 0', '-ldoubles[1] > 0', 'ldoubles[3] * 3 == 1', '(float)ldoubles[3]',
+  // infinities, NaNs (payloads kept) and gdb's negation as 0 - x
+  'specials[2] + 1', '-specials[2]', 'fspecials[1] * 2', '(float)specials[2]', '(double)fspecials[1]', 'specials[0] - specials[0]', 'specials[2] == specials[2]',
+  '(int)specials[2]', '(long)specials[0]', '-0.0', '-floats[1]', '+floats[1]', '-fspecials[1]', '-(long double)0', '-specials[0]',
   // gdb's artificial arrays
   '*numbers@3', 'numbers[1]@2+1', '*numbers@0', '1@2', 'global_shapes[0].corners[0]@2', 'greeting[7]@5',
   // casts

@@ -7,7 +7,7 @@ import { decay, offsetPointer, addressHeld } from './access';
 import { C_TYPES, commonArithmeticType, coreType, integerShape, isArithmetic, isFloating, isIntegral, isPointer, isScalar, promotedInteger, strideOf } from './c-types';
 import { EvaluationError } from './errors';
 import { REGISTER_TYPES } from './registers';
-import { decodeExtended, encodeExtended, extendedArithmetic, extendedCompare, extendedFromBigint, extendedFromNumber, extendedToBigint, extendedToNumber, negate, type Extended } from './extended';
+import { decodeExtended, encodeExtended, extendedArithmetic, extendedCompare, extendedFromBigint, extendedFromNumber, extendedToBigint, extendedToNumber, type Extended } from './extended';
 import { decodeFloat, encodeFloat, integerBytes, readInteger } from './scalars';
 import type { EvaluationScope } from './scope';
 import { computedValue, integerValue, type Value } from './value';
@@ -231,8 +231,11 @@ export function unary(operator: '-' | '+' | '~' | '!', value: Value, reader: Ope
   }
   const scalar = reader.scalar(value);
   if (scalar.kind === 'float') {
-    const exact = asExtended(scalar);
-    return floatValue(value.scope, coreType(value.type), scalar.extended ? (operator === '-' ? negate(exact) : exact) : operator === '-' ? -scalar.value : scalar.value);
+    // gdb negates as 0 - x: -0.0 is 0, and a NaN keeps its sign.
+    const type = coreType(value.type);
+    if (operator === '+') return floatValue(value.scope, type, scalar.extended ?? scalar.value);
+    const zero: Scalar = { kind: 'float', value: 0 };
+    return integerShape(type).size >= 10 ? floatValue(value.scope, type, extendedArithmetic('-', asExtended(zero), asExtended(scalar))) : floatValue(value.scope, type, 0 - scalar.value);
   }
   const type = promotedInteger(value.type);
   const result = operator === '-' ? -scalar.value : operator === '~' ? ~scalar.value : scalar.value;
