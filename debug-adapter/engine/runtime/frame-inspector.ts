@@ -1,8 +1,9 @@
 // Values in a frame of a stop, through the values engine: the Locals and Globals rows, C
 // expressions for watch, hover, conditions and logpoints, data breakpoint locations, and the value
 // a function returned after a step out (System V: rax/rdx, xmm0/xmm1, or memory at rax).
-import { byteSizeOf, stripTypedefs, type TypeInfo } from '../dwarf';
-import { UNWIND_REGISTERS } from '../unwind';
+import { byteSizeOf, printPrefix, stripTypedefs, type CallerFrame, type FrameContext, type TypeInfo } from '../dwarf';
+import { frameContext } from '../postmortem/backtrace';
+import { UNWIND_REGISTERS, type Memory, type PhysicalFrame } from '../unwind';
 import { computedValue, evaluate, frameScope, machineRegisterReader, variableValue, type EvaluationScope, type Value } from '../values';
 import type { StoppedMachine } from './machine';
 import type { GuestProgram } from './program';
@@ -29,18 +30,55 @@ function bigintBytes(value: bigint, size: number): Uint8Array {
   return out;
 }
 
-/** A Value as a variables-view row. */
-export function valueNode(value: Value, name: string = value.name ?? ''): VariableNode {
+/**
+ * How a row's value reads: `print` as gdb's `print` shows it (`(int *) 0x4010 <numbers>`: watch,
+ * hover, the returned value); `variable` as gdb's `info locals`/`info args` show it, without the
+ * pointer type prefix (`0x4010 <numbers>`: the Locals and Globals scopes, whose rows carry the type).
+ */
+export type ValueStyle = 'print' | 'variable';
+
+function styledText(value: Value, style: ValueStyle): string {
+  const text = value.text;
+  if (style === 'print') return text;
+  const prefix = printPrefix(value.type);
+  return prefix !== '' && text.startsWith(prefix) ? text.slice(prefix.length) : text;
+}
+
+/** A Value as a variables-view row (its children in the same style). */
+export function valueNode(value: Value, name: string = value.name ?? '', style: ValueStyle = 'print'): VariableNode {
   return {
     name,
-    value: value.text,
+    value: styledText(value, style),
     type: value.typeName,
     memoryReference: value.memoryReference,
     dataLocation: value.dataLocation,
     evaluateName: value.expression,
     childCount: value.childCount,
-    children: (start, count) => value.children(start, count).map((child) => valueNode(child.value, child.name)),
-    set: (text) => valueNode(value.assign(text), name),
+    children: (start, count) => value.children(start, count).map((child) => valueNode(child.value, child.name, style)),
+    set: (text) => valueNode(value.assign(text), name, style),
+  };
+}
+
+/** The distinct physical frames of a stack, innermost first. */
+function physicalFramesOf(stack: StackView): PhysicalFrame[] {
+  const frames: PhysicalFrame[] = [];
+  for (let level = 0; ; level++) {
+    const frame = stack.frame(level);
+    if (!frame) return frames;
+    if (frames[frames.length - 1] !== frame.physical) frames.push(frame.physical);
+  }
+}
+
+/** The caller of physical frame `index`, with its own caller and so on out (built as it is read). */
+function callerChain(frames: readonly PhysicalFrame[], index: number, memory: Memory): CallerFrame | undefined {
+  const outer = index >= 0 ? frames[index + 1] : undefined;
+  if (!outer) return undefined;
+  let context: FrameContext | undefined;
+  return {
+    returnAddress: outer.pc,
+    get context(): FrameContext {
+      return (context ??= { ...frameContext(outer, memory), caller: callerChain(frames, index + 1, memory) });
+    },
   };
 }
 
@@ -52,7 +90,7 @@ export class FrameInspector {
     const frame = stack.frame(level);
     if (!frame) throw new Error(`there is no frame ${level}`);
     const target = writers.machine;
-    return frameScope(this.program.info, frame.physical, machine, frame.inlineIndex, {
+    const scope = frameScope(this.program.info, frame.physical, machine, frame.inlineIndex, {
       machineRegisters: machineRegisterReader(machine.registers),
       writeMemory: target ? (address, bytes) => target.writeMemory(address, bytes) : undefined,
       writeRegister: target
@@ -70,17 +108,27 @@ export class FrameInspector {
         : undefined,
       readOnlyReason: writers.readOnlyReason,
     });
+    // Parameters known only by their value at entry (DW_OP_entry_value) are recovered from the
+    // caller's call site, whose value may itself be an entry value of the caller's caller (gcc -O2
+    // passes `depth + 1` down a chain): the frame gets every frame out, as gdb resolves them.
+    const physical = physicalFramesOf(stack);
+    const caller = callerChain(physical, physical.indexOf(frame.physical), machine);
+    return caller ? { ...scope, frame: { ...scope.frame, caller } } : scope;
   }
 
-  /** Parameters and locals of the frame (innermost block first), as gdb's `info args` + `info locals`. */
+  /**
+   * Parameters, then locals of the frame (innermost block first), as gdb's `info args` followed by
+   * `info locals`, with their text as those commands print it.
+   */
   locals(stack: StackView, machine: StoppedMachine, level: number, writers: Writers): VariableNode[] {
     const frame = stack.frame(level)!;
     const scope = this.scope(stack, machine, level, writers);
-    return this.program.info
+    const variables = this.program.info
       .scopesAt(frame.physical.lookupPc)
       .filter((s) => s.frame === frame.inlineIndex)
-      .flatMap((s) => s.variables.filter((v) => v.kind !== 'global'))
-      .map((variable) => valueNode(variableValue(scope, variable), variable.name ?? '?'));
+      .flatMap((s) => s.variables.filter((v) => v.kind !== 'global'));
+    return [...variables.filter((v) => v.kind === 'parameter'), ...variables.filter((v) => v.kind !== 'parameter')]
+      .map((variable) => valueNode(variableValue(scope, variable), variable.name ?? '?', 'variable'));
   }
 
   /** Globals and file statics of the frame's compilation unit. */
@@ -90,7 +138,7 @@ export class FrameInspector {
     return this.program.info
       .globals()
       .filter((v) => unit === undefined || v.unit === unit)
-      .map((variable) => valueNode(variableValue(scope, variable), variable.name ?? '?'));
+      .map((variable) => valueNode(variableValue(scope, variable), variable.name ?? '?', 'variable'));
   }
 
   evaluate(stack: StackView, machine: StoppedMachine, level: number, expression: string, writers: Writers): VariableNode {
