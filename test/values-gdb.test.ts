@@ -164,6 +164,16 @@ const GLOBAL_EXPRESSIONS = [
   'function_table[1]', '*function_table[1]', 'single_function', 'void_pointer', 'code_pointer', 'plus', '&plus', '*plus', 'plus + 1', 'main', 'factorial',
   'apply', 'typedef_shape', 'typedef_shape.name', 'typedef_shape.corners[1].y', 'foo', '1 +', '(1', 'numbers[1', 's->', '&1', '&global_counter + 1',
   'void_pointer + 1', '*void_pointer', 'void_pointer[0]',
+  // casts through typedefs, tags and function pointers; pointers compared with arrays and functions
+  '(shape_t *)shape_pointer', '*(shape_t *)shape_pointer', '((shape_t *)shape_pointer)->name', '(union number *)&nested_value.n', '*(enum color *)colors',
+  'sizeof(size_type)', '(const char *)0', '(char)0', 'greeting == string_pointers[0]', '&string_pointers[1]', '*&string_pointers[1]', 'function_table[0] == plus',
+  'main == &main', '&main', '*main', 'sizeof(main)', 'sizeof main', '(long)plus', 'grid[0] + 1', '&grid[1]', '*&grid', 'matrix[0][1]', 'text_escapes + 3',
+  'negative_chars[1] * 2', 'ushorts[0] + ushorts[1]', 'ushorts[0] * ushorts[0]', 'ulongs[0] * -1', "'\\0'", '"abc"[0] == \'a\'', 'sizeof(struct flags)',
+  'sizeof(enum color)', '((struct flags *)&flag_values[1])->level', 'flag_values[0].level * 2', '-flag_values[0].mode', 'flag_values[0].tag + 1',
+  'nested_value.self == &nested_value', 'nested_value.label + 6', '*nested_value.label@5', 'nested_value.op == plus', 'nested_value.arr[1][2] * nested_value.p.y',
+  // register views and arithmetic on them
+  '$xmm1.v16_int8[0]', '$xmm1.v2_double[1] * 2', '$xmm1.v8_half[3]', '$xmm1.v8_bfloat16', '$xmm1.v4_int32[1] + 1', '$st0 + 1', '$eflags | 1', '$cs + 1',
+  '$fs_base != 0', '$sp + 8 == $rsp + 8', '&$rax', '$rip - $pc', '*(int *)$sp', '(char)$rax', '$ax + $al',
 ];
 
 // The locals of each stop (and a few expressions on them), in execution order.
