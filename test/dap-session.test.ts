@@ -66,7 +66,7 @@ for (const build of BUILDS) {
 
       // The parameter is a pointer into Shapes' struct: its members as gdb prints them.
       const locals = await dap.values();
-      assert.match(locals.get('p') ?? '', /^\(const struct point \*\) 0x[0-9a-f]+$/);
+      assert.match(locals.get('p') ?? '', /^0x[0-9a-f]+$/, 'as gdb\'s info args shows a pointer (the type is the row\'s)');
       assert.equal((await dap.evaluate('p->x')).result, '8');
       assert.equal((await dap.evaluate('*p')).result, '{x = 8, y = 0}');
       // Expanding the pointer shows the struct, then its members.

@@ -276,6 +276,31 @@ describe('debug calls', { skip: needsKvm }, () => {
   });
 });
 
+describe('single steps through whole calls', { skip: needsKvm }, () => {
+  test('every instruction of a call, thousands of steps across time slices, lands in guest code and the call returns its value', async () => {
+    // A time slice that ran out while the host's #DB stub reported a step once left the trap
+    // flag armed in the stub, which then trapped in ring 0 and ended the call as a fault.
+    const elf = buildTestGuest('debuggee');
+    const sandbox = Sandbox.create(elf, { inlineSliceUs: 50 });
+    try {
+      let steps = 0;
+      for (let round = 0; round < 3; round++) {
+        const call = sandbox.debugCall('Shapes', 2);
+        let state = call.state;
+        while (state.kind === 'stopped') {
+          state = await call.stepInstruction();
+          steps++;
+          if (state.kind === 'stopped') assert.equal(state.stop.reason, 'step', `step ${steps}`);
+        }
+        assert.equal(valueOf(state), 70, `round ${round} after ${steps} steps`);
+      }
+      assert.ok(steps > 1000, `${steps} steps`);
+    } finally {
+      sandbox.dispose();
+    }
+  });
+});
+
 describe('debug calls that fault, spin or are cut short', { skip: needsKvm }, () => {
   let elf: string;
   before(() => {

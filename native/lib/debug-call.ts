@@ -75,6 +75,8 @@ export class DebugCall {
   private readonly watchSlots: (bigint | undefined)[] = new Array(WATCH_SLOTS).fill(undefined);
   private hostCallBreaks = new Set<string>();
   private userPause = false;
+  /** Whether the current run is a single step. */
+  private stepping = false;
   /** Set by abort() while the guest runs: the next stop ends the call instead. */
   private cancelling: MicroVmError | undefined;
   /** True while a run is on the vCPU thread (the addon refuses edits then). */
@@ -180,6 +182,7 @@ export class DebugCall {
         this.heldHostCall = undefined;
         await this.settle(this.context.session.answer(held, true));
       }
+      this.stepping = step;
       nativeCall(() => this.native.setSingleStep(step));
       for (;;) {
         if (this.cancelling) return this.end({ kind: 'failed', error: this.cancelling });
@@ -210,6 +213,8 @@ export class DebugCall {
       case 'breakpoint':
         return this.stopAt({ reason: 'breakpoint', address: outcome.address! }, outcome.registers);
       case 'step':
+        // A step the engine finishes for a run that was cut short while stepping: not asked for now.
+        if (!this.stepping) return undefined;
         return this.stopAt({ reason: 'step' }, outcome.registers);
       case 'watchpoint':
         return this.stopAt({

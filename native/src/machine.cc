@@ -20,6 +20,8 @@
 namespace microvm {
 namespace {
 
+constexpr uint64_t kRflagsTrapFlag = 1ull << 8;
+
 // The signal that kicks a vCPU thread out of KVM_RUN. Its handler does nothing: the interrupted
 // ioctl returning EINTR is the whole point.
 int kickSignal() { return SIGRTMIN + 7; }
@@ -419,8 +421,25 @@ RunOutcome Machine::runUntilExit(int64_t slice_ns) {
     kvm_regs regs;
     ioctlOrFail(KVM_GET_REGS, &regs, "KVM_GET_REGS");
     previous_rip = regs.rip;
-    armTrapFlag();
-    trap_flag_armed_ = true;
+    // A run that ended (a time slice, a pause) while the host's #DB stub was reporting the last
+    // step must let the stub finish: a trap flag set there would trap inside the stub, in ring 0.
+    // The step it reports arrives as this run's first exit.
+    if (!isExceptionStubAddress(regs.rip)) {
+      armTrapFlag();
+      trap_flag_armed_ = true;
+    }
+  } else if (trap_flag_armed_) {
+    // A step was cut short (a slice, a pause) and the caller no longer steps: drop the trap flag
+    // so that the guest runs on (unless the stub is already reporting that step).
+    kvm_regs regs;
+    ioctlOrFail(KVM_GET_REGS, &regs, "KVM_GET_REGS");
+    if (!isExceptionStubAddress(regs.rip)) {
+      if (regs.rflags & kRflagsTrapFlag) {
+        regs.rflags &= ~kRflagsTrapFlag;
+        ioctlOrFail(KVM_SET_REGS, &regs, "KVM_SET_REGS");
+      }
+      trap_flag_armed_ = false;
+    }
   }
   for (;;) {
     if (pause_requested_.exchange(false)) return leave(exitOutcome(RunOutcome::kPaused));

@@ -58,7 +58,11 @@ export class Execution {
     private readonly book: BreakpointBook,
     private readonly hooks: ExecutionHooks,
   ) {
-    this.pins = new AddressPins((address, set) => (set ? call.setBreakpoint(address) : call.removeBreakpoint(address)));
+    this.pins = new AddressPins(async (address, set) => {
+      // A call that is over has already removed every breakpoint it set.
+      if (call.state.kind === 'finished' || call.state.kind === 'failed') return;
+      await (set ? call.setBreakpoint(address) : call.removeBreakpoint(address));
+    });
     this.machine = new LiveMachine(call);
   }
 

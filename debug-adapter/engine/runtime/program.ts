@@ -79,7 +79,11 @@ export class GuestProgram {
   /** gdb's location for `break name`: the line of the entry, with its prologue skipped. */
   private breakAfterPrologue(name: string, entry: bigint, linkRanges: readonly { low: bigint; high: bigint }[]): FunctionBreak {
     const row = this.info.lineForAddress(entry);
-    const inside = (a: bigint) => linkRanges.some((r) => a - this.loadBias >= r.low && a - this.loadBias < r.high);
+    // Only the range that holds the entry: a function split by the optimizer (foo and foo.cold)
+    // is entered in its hot part.
+    const link = entry - this.loadBias;
+    const entryRange = linkRanges.find((r) => link >= r.low && link < r.high);
+    const inside = (a: bigint) => (entryRange ? [entryRange] : linkRanges).some((r) => a - this.loadBias >= r.low && a - this.loadBias < r.high);
     if (row?.file) {
       const found = this.info.addressesForLine(row.file, row.line, { skipPrologue: true });
       const address = found?.addresses.find(inside);

@@ -88,6 +88,7 @@ export class DebugRuntime extends EventEmitter<RuntimeEvents> {
   private exec: Execution | undefined;
   private view: StopView | undefined;
   private running = false;
+  private restarting = false;
   private finished = false;
   private readonly inspector: FrameInspector;
   private readonly postMortemNote: Record<string, unknown> | undefined;
@@ -212,12 +213,16 @@ export class DebugRuntime extends EventEmitter<RuntimeEvents> {
 
   /** Runs the call again from the snapshot, with the same breakpoints. */
   async restart(): Promise<void> {
-    this.requireLive('restart');
+    if (this.isPostMortem) throw new RuntimeRefusal('cannot restart: this is a post-mortem session on a core file; nothing can run');
+    if (!this.sandbox || !this.exec) throw new RuntimeRefusal('cannot restart: the session was terminated');
     if (this.running) {
+      // The operation in flight ends at this pause; nobody should see that stop.
+      this.restarting = true;
       this.call.pause();
       await this.idle();
+      this.restarting = false;
     }
-    const old = this.exec!;
+    const old = this.exec;
     this.exec = undefined;
     this.view = undefined;
     await old.call.abort();
@@ -264,7 +269,7 @@ export class DebugRuntime extends EventEmitter<RuntimeEvents> {
       this.running = false;
       for (const wake of this.waiters.splice(0)) wake();
     }
-    if (!this.exec) return; // terminated or restarted meanwhile
+    if (!this.exec || this.restarting) return; // terminated or restarting meanwhile
     if (halt.kind === 'ended') return this.end(halt.state);
     const report: StopReport = halt.kind === 'report' ? halt.stop : { reason: 'step', description: 'Paused after step', breakpointIds: [] };
     this.showStop(report, report.reason === 'step' ? returnFrom : undefined);

@@ -137,8 +137,10 @@ export class Stepper {
       const back = await this.runTo(returnAddress, this.exec.rsp + 8n);
       return back.kind === 'stepped' || back.kind === 'pinned' ? undefined : back;
     }
-    const name = this.program.info.functionAt(callee)[0]?.name;
-    const target = name ? this.program.functionBreaks(name).find((f) => inside(this.program.functionRangesAt(callee), f.address)) : undefined;
+    const chain = this.program.info.functionAt(callee);
+    const outer = chain[chain.length - 1];
+    const entered = outer?.ranges.filter((r) => callee >= r.low && callee < r.high) ?? [];
+    const target = outer?.name ? this.program.functionBreaks(outer.name).find((f) => inside(entered, f.address)) : undefined;
     if (!target || target.address === callee) return { kind: 'stepped' };
     const halt = await this.runTo(target.address, undefined);
     return halt.kind === 'pinned' ? { kind: 'stepped' } : halt;
