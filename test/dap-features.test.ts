@@ -91,6 +91,9 @@ for (const build of [{ cc: 'gcc', optimize: '0' }, { cc: 'clang', optimize: '2' 
       if (optimized) assert.ok(local.body.dataId || /register or a computed value/.test(local.body.description), local.body.description);
       else assert.match(local.body.description, /^acc \(4 bytes at 0x[0-9a-f]+\)$/);
       const address = (await dap.evaluate('&total')).result.match(/0x[0-9a-f]+/)![0];
+      // `&expr` names the bytes it points to.
+      const pointed = await dap.client.dataBreakpointInfoRequest({ name: '&total', frameId: (await dap.top()).id });
+      assert.equal(pointed.body.dataId, `${address}/4`);
       const byAddress = await dap.client.dataBreakpointInfoRequest({ name: address, asAddress: true, bytes: 4, frameId: (await dap.top()).id });
       assert.equal(byAddress.body.dataId, `${address}/4`);
       const readWrite = await dap.client.setDataBreakpointsRequest({ breakpoints: [{ dataId: byAddress.body.dataId!, accessType: 'readWrite' }] });

@@ -163,9 +163,15 @@ export class FrameInspector {
   }
 
   /** The memory an expression names, for a data breakpoint (`asAddress`: the expression is an address). */
+  /**
+   * The memory an expression names, for a data breakpoint: an lvalue's own bytes (`total`,
+   * `p->count`); or, for an address (`asAddress`, or a pointer that is not itself in memory, such
+   * as `&total`), `bytes` bytes there (by default the size of what the pointer points to).
+   */
   dataLocation(stack: StackView, machine: StoppedMachine, level: number, expression: string, asAddress: boolean, bytes: number | undefined, writers: Writers): { address: bigint; size: number } | undefined {
     const value = evaluate(expression, this.scope(stack, machine, level, writers));
-    if (!asAddress) return value.dataLocation;
+    const pointer = stripTypedefs(value.type ?? { kind: 'void' }).kind === 'pointer';
+    if (!asAddress && (value.dataLocation || !pointer)) return value.dataLocation;
     const object = value.object();
     let address = 0n;
     for (let i = Math.min(8, object.bytes.length) - 1; i >= 0; i--) address = (address << 8n) | BigInt(object.bytes[i]);
