@@ -1,8 +1,9 @@
-// `npm run bench` (bench/run.js → here): the floor, in-process, HTTP and density figures of one
-// run, as a table (or JSON with --json), written into docs/performance.md.
+// `npm run bench` (bench/run.js → here): the floor, in-process, HTTP, debugger (DAP) and density
+// figures of one run, as a table (or JSON with --json), written into docs/performance.md.
 import fs from 'node:fs';
 import path from 'node:path';
 import { repoRoot } from '../guest-templates/toolchain';
+import { dapUnavailable, measureDap } from './dap';
 import { measureDensity } from './density';
 import { measureFloor } from './floor';
 import { buildBenchGuests } from './guests';
@@ -21,8 +22,14 @@ interface Options {
   httpConcurrency: number;
   httpWarmup: number;
   density: number;
+  dapLaunches: number;
+  dapSteps: number;
+  dapNexts: number;
+  /** Where the adapter processes write V8 CPU profiles (node --cpu-prof), if anywhere. */
+  dapCpuProfileDir: string | undefined;
   http: boolean;
   densityEnabled: boolean;
+  dap: boolean;
   json: boolean;
   out: string | undefined;
   /** Where the JSON of the run behind the report goes (kept so that the table can be traced). */
@@ -39,6 +46,9 @@ const NUMERIC: Record<string, keyof Options> = {
   '--http-concurrency': 'httpConcurrency',
   '--http-warmup': 'httpWarmup',
   '--density': 'density',
+  '--dap-launches': 'dapLaunches',
+  '--dap-steps': 'dapSteps',
+  '--dap-nexts': 'dapNexts',
 };
 
 const USAGE = `Usage: npm run bench -- [flags]
@@ -51,7 +61,11 @@ const USAGE = `Usage: npm run bench -- [flags]
   --http-concurrency N  hey -c, also the server's pool size (default 5)
   --http-warmup N       unreported requests per route first (default 200)
   --density N           idle sandboxes held at once (default 1000; the issue's figure is 10000)
-  --no-http, --no-density   skip those parts
+  --dap-launches N      debug adapter processes started, one launch to a breakpoint each (default 20)
+  --dap-steps N         instruction steps (stepIn, granularity instruction) in the first (default 200)
+  --dap-nexts N         line steps (next) in the first, after the instruction steps (default 100)
+  --dap-cpu-prof DIR    write a CPU profile of each adapter process into DIR (node --cpu-prof)
+  --no-http, --no-density, --no-dap   skip those parts
   --json                print the results as JSON instead of the table
   --out FILE            the report to update (default docs/performance.md; the run's JSON goes to
                         bench/results/latest.json, or FILE.json with --out); --no-write to skip both
@@ -63,7 +77,8 @@ function parse(argv: readonly string[], root: string): Options {
   const options: Options = {
     iterations: 2000, bytesIterations: 200, cold: 200, floorExits: 20000, floorCreates: 200,
     httpRequests: 1000, httpConcurrency: 5, httpWarmup: 200, density: 1000,
-    http: true, densityEnabled: true, json: false, out: path.join(root, 'docs', 'performance.md'),
+    dapLaunches: 20, dapSteps: 200, dapNexts: 100, dapCpuProfileDir: undefined,
+    http: true, densityEnabled: true, dap: true, json: false, out: path.join(root, 'docs', 'performance.md'),
     resultsOut: path.join(root, 'bench', 'results', 'latest.json'),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -76,6 +91,12 @@ function parse(argv: readonly string[], root: string): Options {
       (options[key] as number) = Number(text);
     } else if (flag === '--no-http') options.http = false;
     else if (flag === '--no-density') options.densityEnabled = false;
+    else if (flag === '--no-dap') options.dap = false;
+    else if (flag === '--dap-cpu-prof') {
+      const dir = argv[++i];
+      if (!dir) throw new UsageError('--dap-cpu-prof expects a directory');
+      options.dapCpuProfileDir = path.resolve(dir);
+    }
     else if (flag === '--json') options.json = true;
     else if (flag === '--no-write') options.out = options.resultsOut = undefined;
     else if (flag === '--out') {
@@ -121,6 +142,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     progress(`HTTP: hey -n ${options.httpRequests} -c ${options.httpConcurrency} on the no-VM route, /warm, /cold`);
     http = await measureHttp(root, guests.hello, { requests: options.httpRequests, concurrency: options.httpConcurrency, warmupRequests: options.httpWarmup });
   }
+  let dap: BenchResults['dap'];
+  const noAdapter = dapUnavailable(root);
+  if (!options.dap) dap = { skipped: '--no-dap' };
+  else if (noAdapter) dap = { skipped: noAdapter };
+  else {
+    progress(`debug adapter (DAP over stdio): ${options.dapLaunches} launches, ${options.dapSteps} instruction steps, ${options.dapNexts} nexts`);
+    dap = await measureDap(root, { launches: options.dapLaunches, instructionSteps: options.dapSteps, nexts: options.dapNexts, cpuProfileDir: options.dapCpuProfileDir });
+  }
   let density: BenchResults['density'];
   if (!options.densityEnabled) density = { skipped: '--no-density' };
   else {
@@ -136,6 +165,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     inprocess,
     http,
     density,
+    dap,
   };
   const json = JSON.stringify(withDerived(results), null, 2) + '\n';
   if (options.out) {

@@ -15,6 +15,7 @@ import { needsKvm } from './support/kvm';
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'microvm.js');
 const HAVE_HEY = !spawnSync('hey', [], { stdio: 'ignore' }).error;
+const HAVE_ADAPTER = fs.existsSync(path.join(ROOT, 'dist', 'debug-adapter.js'));
 
 type Json = Record<string, unknown>;
 
@@ -56,6 +57,7 @@ describe('npm run bench (smoke)', { skip: needsKvm }, () => {
       path.join(ROOT, 'bench', 'run.js'), '--json', '--out', out,
       '--iterations', '20', '--bytes-iterations', '3', '--cold', '3', '--floor-exits', '200', '--floor-creates', '3',
       '--http-requests', '20', '--http-warmup', '0', '--density', '5',
+      '--dap-launches', '2', '--dap-steps', '5', '--dap-nexts', '3',
     ], { encoding: 'utf8', timeout: 240_000 });
     assert.equal(run.status, 0, `bench failed:\n${run.stderr}`);
     results = JSON.parse(run.stdout) as Json;
@@ -115,7 +117,35 @@ describe('npm run bench (smoke)', { skip: needsKvm }, () => {
     assertTiming(density.create, 'density.create');
   });
 
-  test('every row carries a ratio to its floor, and every issue-4 target is judged', () => {
+  test('DAP: two adapter processes launched to the breakpoint, the first stepped; every figure has its count', { skip: HAVE_ADAPTER ? false : 'dist/debug-adapter.js is not built' }, () => {
+    const dap = results.dap as Json;
+    assert.equal(dap.sessions, 2);
+    const counts: Record<string, number> = {
+      adapter_start: 2, launch_to_stop: 2, launch_response: 2, set_breakpoints: 2, configuration_to_stop: 2,
+      step_instruction: 5, step_instruction_stop: 5, next: 3, next_stop: 3,
+    };
+    for (const [key, count] of Object.entries(counts)) {
+      const stat = dap[key] as Json;
+      assert.equal(stat?.count, count, `dap.${key}.count`);
+      for (const field of ['median_us', 'p90_us', 'mean_us', 'min_us', 'max_us', 'first_us']) {
+        assert.ok(Number.isFinite(stat[field]) && (stat[field] as number) > 0, `dap.${key}.${field} = ${String(stat[field])}`);
+      }
+      const [min, median, p90, max] = [stat.min_us, stat.median_us, stat.p90_us, stat.max_us] as number[];
+      assert.ok(min <= median && median <= p90 && p90 <= max, `dap.${key}: min ≤ median ≤ p90 ≤ max`);
+    }
+    // A whole step round trip contains its stop; a launch contains its parts.
+    const min = (key: string): number => (dap[key] as Json).min_us as number;
+    assert.ok(min('step_instruction') >= min('step_instruction_stop'));
+    assert.ok(min('next') >= min('next_stop'));
+    assert.ok(min('launch_to_stop') >= min('launch_response'));
+    const reasons = dap.step_reasons as Record<string, number>;
+    assert.equal(Object.values(reasons).reduce((sum, n) => sum + n, 0), 5 + 3, 'one stop per step');
+    for (const reason of Object.keys(reasons)) assert.ok(['step', 'breakpoint'].includes(reason), `stop reason ${reason}`);
+    assert.ok(Number.isFinite(dap.instructions_per_line) && (dap.instructions_per_line as number) >= 1);
+    assert.ok(Array.isArray(dap.failed_sessions));
+  });
+
+  test('every row carries a ratio to its floor, and every target is judged', () => {
     const rows = results.rows as Json[];
     assert.ok(rows.length >= 16 + (HAVE_HEY ? 3 : 0) + 1);
     for (const row of rows) {
@@ -123,8 +153,12 @@ describe('npm run bench (smoke)', { skip: needsKvm }, () => {
       assert.equal(typeof row.floor, 'string');
     }
     const targets = results.targets as Json[];
-    assert.equal(targets.length, 5);
+    assert.equal(targets.filter((t) => t.group === 'issue-4').length, 5);
+    const debugging = targets.filter((t) => t.group === 'debugging');
+    assert.equal(debugging.length, 3);
+    assert.equal(targets.length, 8);
     for (const target of targets) assert.equal(typeof target.met, 'boolean', String(target.target));
+    if (HAVE_ADAPTER) for (const target of debugging) assert.ok(Number.isFinite(target.ratio) && (target.ratio as number) > 0, String(target.target));
   });
 
   test('the report block is replaced and the prose around it kept', () => {
@@ -133,6 +167,8 @@ describe('npm run bench (smoke)', { skip: needsKvm }, () => {
     assert.doesNotMatch(report, /old table/);
     assert.match(report, /\| measurement \| mean \| p50 \| p99 \| floor \| × floor \|/);
     assert.match(report, /\| target \(issue 4\) \| measured \| ratio \| met \|/);
+    assert.match(report, /\| target \(debugging\) \| measured \| ratio \| met \|/);
+    if (HAVE_ADAPTER) assert.match(report, /\| DAP \(at the client\) \| median \| p90 \|/);
     assert.match(report, /npm run bench -- --json/);
   });
 });
