@@ -25,6 +25,12 @@ export class MicroVmDebugSession extends DebugSession {
     this.setDebuggerColumnsStartAt1(true);
   }
 
+  /** An inline adapter is disposed when VS Code ends the session, with or without a disconnect. */
+  override dispose(): void {
+    void this.runtime?.terminate();
+    super.dispose();
+  }
+
   protected override initializeRequest(response: DebugProtocol.InitializeResponse): void {
     response.body = {
       supportsConfigurationDoneRequest: true,
@@ -162,7 +168,8 @@ export class MicroVmDebugSession extends DebugSession {
   }
 
   protected override disconnectRequest(response: DebugProtocol.DisconnectResponse): void {
-    void this.answer(response, () => this.runtime?.terminate());
+    // The micro-VM goes with the session; a stdio adapter then exits (an inline one stays).
+    void this.answer(response, () => this.runtime?.terminate()).then(() => this.shutdown());
   }
 
   // ---------------------------------------------------------------------------------------------
