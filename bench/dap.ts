@@ -48,6 +48,8 @@ export interface DapResults {
   readonly next: DapStat;
   /** Its first part: `next` sent until `stopped` arrived. */
   readonly next_stop: DapStat;
+  /** `threads` → its response: a request the adapter answers with no work, the DAP round trip floor. */
+  readonly round_trip: DapStat;
   /** Machine instructions per source line seen while instruction-stepping the loop (what a `next` steps over). */
   readonly instructions_per_line: number;
   /** How often each stop reason was reported while stepping (sanity: `step`, and `breakpoint` on the breakpoint's line). */
@@ -61,7 +63,7 @@ export interface DapOptions {
   readonly launches: number;
   /** Instruction steps, in the first session. */
   readonly instructionSteps: number;
-  /** Line steps (`next`), in the first session after the instruction steps. */
+  /** Line steps (`next`), in the first session after the instruction steps (then as many `threads` round trips as instruction steps). */
   readonly nexts: number;
   /** Write a V8 CPU profile of each adapter process into this directory (`node --cpu-prof`). */
   readonly cpuProfileDir?: string;
@@ -279,18 +281,19 @@ interface Samples {
   stepStop: number[];
   next: number[];
   nextStop: number[];
+  roundTrip: number[];
   reasons: Record<string, number>;
   lineChanges: number;
 }
 
 function emptySamples(): Samples {
   return {
-    adapterStart: [], launchToStop: [], launchResponse: [], setBreakpoints: [], configurationToStop: [], step: [], stepStop: [], next: [], nextStop: [], reasons: {}, lineChanges: 0,
+    adapterStart: [], launchToStop: [], launchResponse: [], setBreakpoints: [], configurationToStop: [], step: [], stepStop: [], next: [], nextStop: [], roundTrip: [], reasons: {}, lineChanges: 0,
   };
 }
 
 function mergeSamples(into: Samples, from: Samples): void {
-  for (const key of ['adapterStart', 'launchToStop', 'launchResponse', 'setBreakpoints', 'configurationToStop', 'step', 'stepStop', 'next', 'nextStop'] as const) {
+  for (const key of ['adapterStart', 'launchToStop', 'launchResponse', 'setBreakpoints', 'configurationToStop', 'step', 'stepStop', 'next', 'nextStop', 'roundTrip'] as const) {
     into[key].push(...from[key]);
   }
   for (const [reason, count] of Object.entries(from.reasons)) into.reasons[reason] = (into.reasons[reason] ?? 0) + count;
@@ -382,6 +385,12 @@ async function session(adapter: string, guest: Guest, samples: Samples, steps: {
       const names = variables.message.body.variables.map((v) => v.name);
       if (!names.includes('acc') || !names.includes('i')) throw new Error(`Locals after next lack acc and i: ${names.join(', ')}`);
     }
+    // The floor of every figure above: a request the adapter answers without touching the VM.
+    for (let i = 0; i < steps.instructions; i++) {
+      const threads = await client.request<DebugProtocol.ThreadsResponse>('threads');
+      samples.roundTrip.push(elapsedUs(threads.sentAt, threads.at));
+      if (threads.message.body.threads.length !== 1) throw new Error(`threads answered ${JSON.stringify(threads.message.body.threads)}`);
+    }
   } finally {
     await client.close();
   }
@@ -436,6 +445,7 @@ export async function measureDap(root: string, options: DapOptions): Promise<Dap
     step_instruction_stop: dapStat(samples.stepStop),
     next: dapStat(samples.next),
     next_stop: dapStat(samples.nextStop),
+    round_trip: dapStat(samples.roundTrip),
     instructions_per_line: samples.lineChanges > 0 ? options.instructionSteps / samples.lineChanges : options.instructionSteps,
     step_reasons: samples.reasons,
     failed_sessions: failures,

@@ -238,6 +238,7 @@ function dapLines(dap: BenchResults['dap']): string[] {
     row('… of which the breakpoint requests on `initialized` → answered', dap.set_breakpoints),
     row('… of which `configurationDone` → `stopped`', dap.configuration_to_stop),
     row('adapter process start: spawn → `initialize` answered (before `launch`)', dap.adapter_start),
+    row('DAP round trip with no VM work: `threads` → its response', dap.round_trip),
     '',
     `Machine instructions per source line of the loop: ${dap.instructions_per_line.toFixed(1)}. Stop reasons while stepping: ${reasons}. Sessions that failed and were run again (their samples dropped): ${failed}.`,
   ];

@@ -122,7 +122,7 @@ describe('npm run bench (smoke)', { skip: needsKvm }, () => {
     assert.equal(dap.sessions, 2);
     const counts: Record<string, number> = {
       adapter_start: 2, launch_to_stop: 2, launch_response: 2, set_breakpoints: 2, configuration_to_stop: 2,
-      step_instruction: 5, step_instruction_stop: 5, next: 3, next_stop: 3,
+      step_instruction: 5, step_instruction_stop: 5, next: 3, next_stop: 3, round_trip: 5,
     };
     for (const [key, count] of Object.entries(counts)) {
       const stat = dap[key] as Json;
