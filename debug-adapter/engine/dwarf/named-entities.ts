@@ -7,6 +7,7 @@ import type { DebugInfo } from './debug-info';
 import type { Die } from './die';
 import { dieName, inheritedAttribute, originOf } from './die-attributes';
 import { DwarfFormatError } from './errors';
+import { entryPc } from './functions';
 import { canonicalBaseName, typeName, type EnumType, type FunctionType, type TypeInfo } from './types';
 import type { Variable } from './variables';
 import type { Unit } from './unit';
@@ -144,6 +145,11 @@ export class NamedEntities {
     };
   }
 
+  /** Every function with code of that name (static functions of several units share one). */
+  functionsNamed(name: string): readonly NamedFunction[] {
+    return this.functions().get(name) ?? [];
+  }
+
   /** A function with code (a concrete DW_TAG_subprogram) and its type, e.g. `int (int, int)`. */
   function(name: string, preferUnit?: Unit): NamedFunction | undefined {
     const candidates = this.functions().get(name);
@@ -158,8 +164,8 @@ export class NamedEntities {
       for (const fn of this.info.functions(unit).all()) {
         const name = dieName(unit, fn.die);
         if (name === undefined || fn.ranges.length === 0) continue;
-        const low = fn.ranges.reduce((min, r) => (r.low < min ? r.low : min), fn.ranges[0].low);
-        const entry: NamedFunction = { name, type: this.functionType(unit, fn.die), address: low + this.info.loadBias, unit, die: fn.die };
+        // Where it is entered, not its lowest address: a split function's .cold part may come first.
+        const entry: NamedFunction = { name, type: this.functionType(unit, fn.die), address: entryPc(unit, fn.die) + this.info.loadBias, unit, die: fn.die };
         const list = index.get(name);
         if (list) list.push(entry);
         else index.set(name, [entry]);

@@ -2,7 +2,7 @@
 // runs with, and the questions run control asks of them: where a line or a function breaks, which
 // line an address is on, which instruction is at an address, how the stack unwinds.
 import { ElfFile, SymbolTable } from '../../../native/lib/elf';
-import { DebugInfo, dieName, type LineLookup } from '../dwarf';
+import { DebugInfo, NamedEntities, type LineLookup } from '../dwarf';
 import { Disassembler, elfSymbolizer, type DisassembledInstruction } from '../disasm';
 import { CfiModule, unwind, type FrameRegisters, type Memory, type PhysicalFrame, type StopReason } from '../unwind';
 
@@ -28,7 +28,6 @@ export class GuestProgram {
   readonly symbols: SymbolTable;
   private readonly cfi: CfiModule;
   private disassembler: Disassembler | undefined;
-  private functionIndex: Map<string, FunctionBreak[]> | undefined;
 
   constructor(
     readonly path: string,
@@ -53,27 +52,9 @@ export class GuestProgram {
 
   /** Breakpoint locations of the functions named `name` (after their prologue, as gdb's `break name`). */
   functionBreaks(name: string): readonly FunctionBreak[] {
-    return this.functionsByName().get(name) ?? [];
-  }
-
-  /** Names of the functions DWARF describes (for messages). */
-  functionNames(): string[] {
-    return [...this.functionsByName().keys()].sort();
-  }
-
-  private functionsByName(): Map<string, FunctionBreak[]> {
-    if (this.functionIndex) return this.functionIndex;
-    const index = new Map<string, FunctionBreak[]>();
-    for (const unit of this.info.units) {
-      for (const fn of this.info.functions(unit).all()) {
-        const name = dieName(unit, fn.die);
-        if (!name || fn.ranges.length === 0) continue;
-        const entry = fn.ranges.reduce((low, r) => (r.low < low ? r.low : low), fn.ranges[0].low) + this.loadBias;
-        index.set(name, [...(index.get(name) ?? []), this.breakAfterPrologue(name, entry, fn.ranges)]);
-      }
-    }
-    this.functionIndex = index;
-    return index;
+    return NamedEntities.of(this.info)
+      .functionsNamed(name)
+      .map((fn) => this.breakAfterPrologue(name, fn.address, fn.unit.pcRanges(fn.die)));
   }
 
   /** gdb's location for `break name`: the line of the entry, with its prologue skipped. */

@@ -6,26 +6,27 @@ import { byteSizeOf, canonicalBaseName, dwarfConstants, stripQualifiers, type Ar
 
 const ATE = dwarfConstants.DW_ATE;
 
-function base(name: string, encoding: number, byteSize: number): BaseType {
+/** A base type made here (not read from DWARF): C's own types, register types. */
+export function baseType(name: string, encoding: number, byteSize: number): BaseType {
   return { kind: 'base', name, encoding, byteSize };
 }
 
 export const C_TYPES = {
-  char: base('char', ATE.signed_char, 1),
-  signedChar: base('signed char', ATE.signed_char, 1),
-  unsignedChar: base('unsigned char', ATE.unsigned_char, 1),
-  short: base('short', ATE.signed, 2),
-  unsignedShort: base('unsigned short', ATE.unsigned, 2),
-  int: base('int', ATE.signed, 4),
-  unsignedInt: base('unsigned int', ATE.unsigned, 4),
-  long: base('long', ATE.signed, 8),
-  unsignedLong: base('unsigned long', ATE.unsigned, 8),
-  longLong: base('long long', ATE.signed, 8),
-  unsignedLongLong: base('unsigned long long', ATE.unsigned, 8),
-  bool: base('_Bool', ATE.boolean, 1),
-  float: base('float', ATE.float, 4),
-  double: base('double', ATE.float, 8),
-  longDouble: base('long double', ATE.float, 16),
+  char: baseType('char', ATE.signed_char, 1),
+  signedChar: baseType('signed char', ATE.signed_char, 1),
+  unsignedChar: baseType('unsigned char', ATE.unsigned_char, 1),
+  short: baseType('short', ATE.signed, 2),
+  unsignedShort: baseType('unsigned short', ATE.unsigned, 2),
+  int: baseType('int', ATE.signed, 4),
+  unsignedInt: baseType('unsigned int', ATE.unsigned, 4),
+  long: baseType('long', ATE.signed, 8),
+  unsignedLong: baseType('unsigned long', ATE.unsigned, 8),
+  longLong: baseType('long long', ATE.signed, 8),
+  unsignedLongLong: baseType('unsigned long long', ATE.unsigned, 8),
+  bool: baseType('_Bool', ATE.boolean, 1),
+  float: baseType('float', ATE.float, 4),
+  double: baseType('double', ATE.float, 8),
+  longDouble: baseType('long double', ATE.float, 16),
 } as const;
 
 const BY_NAME = new Map<string, BaseType>(Object.values(C_TYPES).map((t) => [t.name, t]));

@@ -6,28 +6,24 @@
 // ($eax, $ax, $al, $ah, $r8d, $r8w, $r8l). $pc, $sp and $fp are $rip, $rsp and $rbp; $rflags is
 // $eflags. Two differences from gdb: its $fp is the frame base (rbp only in frames that keep a
 // frame pointer), and it has no $rflags (it prints void).
-import { dwarfConstants, type BaseType, type CompositeType, type FunctionType, type Member, type TypeInfo } from '../dwarf';
+import { dwarfConstants, type CompositeType, type FunctionType, type Member, type TypeInfo } from '../dwarf';
 import type { CoreRegisters } from '../../../native/lib/coredump';
 import type { Registers } from '../../../native/lib/types';
-import { arrayOf, C_TYPES, pointerTo } from './c-types';
+import { arrayOf, baseType, C_TYPES, pointerTo } from './c-types';
 
 const ATE = dwarfConstants.DW_ATE;
 
-function named(name: string, encoding: number, byteSize: number): BaseType {
-  return { kind: 'base', name, encoding, byteSize };
-}
-
 export const REGISTER_TYPES = {
-  int8: named('int8_t', ATE.signed, 1),
-  int16: named('int16_t', ATE.signed, 2),
-  int32: named('int32_t', ATE.signed, 4),
-  int64: named('int64_t', ATE.signed, 8),
-  uint128: named('uint128_t', ATE.unsigned, 16),
-  bfloat16: named('bfloat16', ATE.float, 2),
-  half: named('half', ATE.float, 2),
-  x87: named('i387_ext', ATE.float, 10),
-  eflags: named('i386_eflags', ATE.unsigned, 4),
-  mxcsr: named('i386_mxcsr', ATE.unsigned, 4),
+  int8: baseType('int8_t', ATE.signed, 1),
+  int16: baseType('int16_t', ATE.signed, 2),
+  int32: baseType('int32_t', ATE.signed, 4),
+  int64: baseType('int64_t', ATE.signed, 8),
+  uint128: baseType('uint128_t', ATE.unsigned, 16),
+  bfloat16: baseType('bfloat16', ATE.float, 2),
+  half: baseType('half', ATE.float, 2),
+  x87: baseType('i387_ext', ATE.float, 10),
+  eflags: baseType('i386_eflags', ATE.unsigned, 4),
+  mxcsr: baseType('i386_mxcsr', ATE.unsigned, 4),
 } as const;
 
 const codeFunction: FunctionType = { kind: 'function', returnType: undefined, parameters: [], variadic: false, prototyped: false };
