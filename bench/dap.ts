@@ -305,6 +305,15 @@ async function topFrame(client: DapClient): Promise<Answered<DebugProtocol.Stack
   return client.request<DebugProtocol.StackTraceResponse>('stackTrace', { threadId: THREAD_ID, startFrame: 0, levels: 20 });
 }
 
+/** Names the step a failure happened in. */
+async function during<T>(what: string, promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    throw new Error(`${what}: ${(error as Error).message}`);
+  }
+}
+
 const describe = (event: DebugProtocol.StoppedEvent): string => `${event.body.reason}${event.body.description ? `, "${event.body.description}"` : ''}`;
 
 function checkStop(stack: DebugProtocol.StackTraceResponse, guest: Guest, after: string): DebugProtocol.StackFrame {
@@ -358,7 +367,7 @@ async function session(adapter: string, guest: Guest, samples: Samples, steps: {
     for (let i = 0; i < steps.instructions; i++) {
       const stopped = client.event<DebugProtocol.StoppedEvent>('stopped');
       const step = await client.request('stepIn', { threadId: THREAD_ID, granularity: 'instruction' });
-      const event = await stopped;
+      const event = await during(`instruction step ${i + 1} from line ${line}`, stopped);
       const stack = await topFrame(client);
       samples.step.push(elapsedUs(step.sentAt, stack.at));
       samples.stepStop.push(elapsedUs(step.sentAt, event.at));
@@ -370,7 +379,7 @@ async function session(adapter: string, guest: Guest, samples: Samples, steps: {
     for (let i = 0; i < steps.nexts; i++) {
       const stopped = client.event<DebugProtocol.StoppedEvent>('stopped');
       const next = await client.request('next', { threadId: THREAD_ID });
-      const event = await stopped;
+      const event = await during(`next ${i + 1} from line ${line}`, stopped);
       const stack = await topFrame(client);
       const top = stack.message.body.stackFrames[0];
       const scopes = await client.request<DebugProtocol.ScopesResponse>('scopes', { frameId: top.id });
@@ -381,6 +390,7 @@ async function session(adapter: string, guest: Guest, samples: Samples, steps: {
       samples.nextStop.push(elapsedUs(next.sentAt, event.at));
       samples.reasons[event.message.body.reason] = (samples.reasons[event.message.body.reason] ?? 0) + 1;
       checkStop(stack.message, guest, `next ${i + 1} (stopped: ${describe(event.message)})`);
+      line = top.line;
       if (!guest.loopLines.has(top.line)) throw new Error(`next stopped at line ${top.line}, outside the loop (lines ${[...guest.loopLines].join(', ')})`);
       const names = variables.message.body.variables.map((v) => v.name);
       if (!names.includes('acc') || !names.includes('i')) throw new Error(`Locals after next lack acc and i: ${names.join(', ')}`);
