@@ -53,7 +53,14 @@ async function launchError(config: Record<string, unknown>): Promise<string> {
   }
 }
 
-for (const build of [{ cc: 'gcc', optimize: '0' }, { cc: 'clang', optimize: '2' }] as const) {
+const BUILDS = [
+  { cc: 'gcc', optimize: '0' },
+  { cc: 'gcc', optimize: '2' },
+  { cc: 'clang', optimize: '0' },
+  { cc: 'clang', optimize: '2' },
+] as const;
+
+for (const build of BUILDS) {
   describe(`post-mortem: a core of debuggee.c Crash, ${build.cc} -O${build.optimize}`, { skip: needsKvm }, () => {
     let elf: string;
     let core: string;

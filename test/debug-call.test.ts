@@ -301,6 +301,29 @@ describe('single steps through whole calls', { skip: needsKvm }, () => {
   });
 });
 
+describe('continuing from breakpoints across time slices', { skip: needsKvm }, () => {
+  test('thousands of continues from a breakpoint in a loop each stop at the next pass, with slices ending mid-step', { timeout: 120_000 }, async () => {
+    // Continuing from an int3 first single-steps the original instruction; a time slice that
+    // ended during that step once left KVM_RUN returning EINTR forever (the watchdog's
+    // immediate_exit was never cleared): the vCPU spun in the kernel and the stop never came.
+    const elf = buildTestGuest('debuggee');
+    const sandbox = Sandbox.create(elf, { inlineSliceUs: 20, timeoutMs: 60_000 });
+    try {
+      const passes = 3000;
+      const call = sandbox.debugCall('Accumulate', passes);
+      const body = symbolOf(elf, 'Accumulate');
+      // The store to `total` inside the loop: objdump names the global in its operand.
+      const store = [...instructionStarts(elf, body.value, body.value + body.size)].find((a) => /<total>/.test(objdumpLine(elf, a)))!;
+      assert.ok(store, 'the loop stores to total');
+      await call.setBreakpoint(store);
+      for (let pass = 0; pass < passes; pass++) assert.deepEqual(stopOf(await call.continue()), { reason: 'breakpoint', address: store }, `pass ${pass}`);
+      assert.equal(valueOf(await call.continue()), (passes * (passes - 1)) / 2);
+    } finally {
+      sandbox.dispose();
+    }
+  });
+});
+
 describe('debug calls that fault, spin or are cut short', { skip: needsKvm }, () => {
   let elf: string;
   before(() => {

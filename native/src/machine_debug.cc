@@ -259,6 +259,10 @@ bool Machine::stepOffSoftwareBreakpoint(bool& stepped_into_exit, RunOutcome& out
   int result;
   do {
     result = ::ioctl(vcpu_fd_.get(), KVM_RUN, 0);
+    // A time slice that ends now (the watchdog sets immediate_exit) must not make every retry
+    // return at once: the one instruction completes first; the caller's run loop then sees the
+    // slice's end (slice_expired_) or a pause (pause_requested_) as usual.
+    if (result != 0 && errno == EINTR) __atomic_store_n(&run_->immediate_exit, 0, __ATOMIC_RELAXED);
   } while (result != 0 && (errno == EINTR || errno == EAGAIN));
   *byte = kInt3;
   if (result != 0) fail("INTERNAL", "KVM_RUN failed: " + errnoText(errno));

@@ -49,6 +49,8 @@ export class DapSession {
   /** Runs `action` and waits for the stop it causes. */
   async stopAfter(action: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent['body']> {
     const stopped = this.client.waitForEvent('stopped');
+    // If the action fails, the wait must not reject later, unhandled, and take the test process down.
+    stopped.catch(() => undefined);
     await action();
     return ((await stopped) as DebugProtocol.StoppedEvent).body;
   }
