@@ -2,6 +2,7 @@
 // it: initialize, launch, breakpoints, configurationDone; helpers to wait for stops and read the
 // stack, scopes and variables.
 import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
@@ -20,13 +21,33 @@ export function marks(source: string): (name: string) => number {
   };
 }
 
+/** A DebugClient on an adapter process this module starts and, whatever happens, ends. */
+class StdioDebugClient extends DebugClient {
+  private adapter: ChildProcess | undefined;
+
+  override start(): Promise<void> {
+    this.adapter = spawn(process.execPath, [ADAPTER], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.adapter.stderr?.resume(); // unread stderr must not fill its pipe and block the adapter
+    this.connect(this.adapter.stdout!, this.adapter.stdin!);
+    return Promise.resolve();
+  }
+
+  /** Disconnects (the adapter disposes its micro-VM), then ends the process even if it does not answer. */
+  override async stop(): Promise<void> {
+    const disconnected = this.disconnectRequest().catch(() => undefined);
+    await Promise.race([disconnected, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+    this.adapter?.kill('SIGKILL');
+    this.adapter = undefined;
+  }
+}
+
 export class DapSession {
   readonly client: DebugClient;
   readonly outputs: DebugProtocol.OutputEvent['body'][] = [];
 
   constructor() {
     if (!fs.existsSync(ADAPTER)) throw new Error(`${ADAPTER} is missing: run npm run build`);
-    this.client = new DebugClient('node', ADAPTER, 'microvm');
+    this.client = new StdioDebugClient('node', ADAPTER, 'microvm');
     this.client.defaultTimeout = 20000;
   }
 
