@@ -13,6 +13,7 @@ export { DebugRuntime, RuntimeRefusal, checkProgramFile } from './runtime';
 export type { StoppedEvent, OutputEvent, EndedEvent, RuntimeEvents, Granularity, ScopeInfo, MemoryRead, DataBreakpointTarget } from './runtime';
 export type { LaunchPlan, LiveLaunch, PostMortemLaunch } from './launch-plan';
 export type { UserBreakpoint, BreakpointOptions, BreakpointKind } from './breakpoints';
+export type { DataBreakpointSpec } from './breakpoint-setter';
 export type { StackFrame } from './stack';
 export type { VariableNode } from './variable-node';
 export type { DisassembledLine } from './disassembly';

@@ -11,6 +11,7 @@ import { hex } from '../../../native/lib/hex';
 import { formatDuration, formatError, formatValue } from '../../../native/lib/presentation';
 import { ElfSegmentMemory, LayeredMemory, loadBiasFromEntry } from '../unwind';
 import { BreakpointBook, parseHitCondition, parseLogMessage, type BreakpointOptions, type UserBreakpoint } from './breakpoints';
+import { BreakpointSetter, type DataBreakpointSpec } from './breakpoint-setter';
 import { checkCoreMatchesProgram } from './core-match';
 import { disassembleAround, type DisassembledLine } from './disassembly';
 import { EXCEPTION_FILTERS, exceptionWords, noteExceptionWords, type ExceptionWords } from './exceptions';
@@ -91,6 +92,7 @@ export class DebugRuntime extends EventEmitter<RuntimeEvents> {
   private restarting = false;
   private finished = false;
   private readonly inspector: FrameInspector;
+  private readonly breakpoints: BreakpointSetter;
   private readonly postMortemNote: Record<string, unknown> | undefined;
 
   private constructor(
@@ -102,6 +104,13 @@ export class DebugRuntime extends EventEmitter<RuntimeEvents> {
     this.program = program;
     this.postMortemNote = note;
     this.inspector = new FrameInspector(program);
+    this.breakpoints = new BreakpointSetter({
+      program,
+      book: this.book,
+      execution: () => this.exec,
+      hostFunctionNames: () => this.sandbox?.hostFunctions.names() ?? ['HostPrint'],
+      neverRuns: plan.kind === 'post-mortem' ? 'a post-mortem session never runs the guest, so no breakpoint can be hit' : undefined,
+    });
   }
 
   get isPostMortem(): boolean {
@@ -228,7 +237,7 @@ export class DebugRuntime extends EventEmitter<RuntimeEvents> {
     await old.call.abort();
     this.finished = false;
     this.beginCall();
-    await this.reapplyBreakpoints();
+    await this.breakpoints.reapply(this.exec!);
     await this.start();
   }
 
@@ -332,74 +341,21 @@ export class DebugRuntime extends EventEmitter<RuntimeEvents> {
   }
 
   /** Replaces the breakpoints of one source file; each comes back verified (at its real line) or with why not. */
-  async setSourceBreakpoints(path: string, specs: ReadonlyArray<{ line: number } & BreakpointOptions>): Promise<UserBreakpoint[]> {
-    const created = specs.map((spec) => {
-      const bp = this.book.create('source', spec);
-      bp.file = path;
-      bp.line = spec.line;
-      const problem = this.optionProblem(spec);
-      const found = problem ? undefined : this.program.lineBreak(path, spec.line);
-      if (problem) bp.message = problem;
-      else if (!found) bp.message = `no code at or after line ${spec.line} of ${path} in ${this.program.path}`;
-      else {
-        bp.verified = true;
-        bp.addresses = found.addresses;
-        bp.line = found.line;
-        bp.file = found.file;
-        if (found.line !== spec.line) bp.message = `moved from line ${spec.line} to line ${found.line}, the next line with code`;
-      }
-      return bp;
-    });
-    await this.swap(this.book.replaceSource(path, created), created);
-    return created;
+  setSourceBreakpoints(path: string, specs: ReadonlyArray<{ line: number } & BreakpointOptions>): Promise<UserBreakpoint[]> {
+    return this.breakpoints.setSource(path, specs);
   }
 
   /** Guest functions (by their DWARF name) and host functions (e.g. HostPrint: where the guest calls it). */
-  async setFunctionBreakpoints(specs: ReadonlyArray<{ name: string } & BreakpointOptions>): Promise<UserBreakpoint[]> {
-    const hostNames = new Set(this.sandbox?.hostFunctions.names() ?? ['HostPrint']);
-    const created = specs.map((spec) => {
-      const name = spec.name.trim();
-      const problem = this.optionProblem(spec);
-      const guest = this.program.functionBreaks(name);
-      const bp = this.book.create(hostNames.has(name) && guest.length === 0 ? 'host-function' : 'function', spec);
-      if (problem) bp.message = problem;
-      else if (guest.length > 0) {
-        bp.verified = true;
-        bp.addresses = guest.map((g) => g.address);
-        bp.file = guest[0].file;
-        bp.line = guest[0].line;
-      } else if (hostNames.has(name)) {
-        bp.verified = true;
-        bp.hostFunction = name;
-        bp.message = `stops where the guest calls the host function ${name}`;
-      } else {
-        bp.message = `no function ${JSON.stringify(name)} in ${this.program.path} and no host function of that name (host functions: ${[...hostNames].join(', ')})`;
-      }
-      return bp;
-    });
-    await this.swap(this.book.replaceFunctions(created), created);
-    this.exec?.call.breakOnHostCalls(this.book.hostFunctionNames());
-    return created;
+  setFunctionBreakpoints(specs: ReadonlyArray<{ name: string } & BreakpointOptions>): Promise<UserBreakpoint[]> {
+    return this.breakpoints.setFunctions(specs);
   }
 
-  async setInstructionBreakpoints(specs: ReadonlyArray<{ address: bigint } & BreakpointOptions>): Promise<UserBreakpoint[]> {
-    const created = specs.map((spec) => {
-      const bp = this.book.create('instruction', spec);
-      const problem = this.optionProblem(spec);
-      if (problem) bp.message = problem;
-      else if (!this.program.symbols.functionAt(spec.address) && !this.program.info.covers(spec.address)) {
-        bp.message = `${hex(spec.address)} is not inside the guest's code`;
-      } else {
-        bp.verified = true;
-        bp.addresses = [spec.address];
-        const line = this.program.lineAt(spec.address);
-        bp.file = line?.file;
-        bp.line = line?.line || undefined;
-      }
-      return bp;
-    });
-    await this.swap(this.book.replaceInstructions(created), created);
-    return created;
+  setInstructionBreakpoints(specs: ReadonlyArray<{ address: bigint } & BreakpointOptions>): Promise<UserBreakpoint[]> {
+    return this.breakpoints.setInstructions(specs);
+  }
+
+  setDataBreakpoints(specs: ReadonlyArray<DataBreakpointSpec>): Promise<UserBreakpoint[]> {
+    return this.breakpoints.setData(specs);
   }
 
   /** What a data breakpoint on `name` (a variable of a scope row, or an expression) would watch. */
@@ -425,81 +381,6 @@ export class DebugRuntime extends EventEmitter<RuntimeEvents> {
     if (![1, 2, 4, 8].includes(size)) return { reason: `${what} is ${size} bytes; a data breakpoint watches 1, 2, 4 or 8 bytes (watch a member or an element instead)` };
     if (location.address % BigInt(size) !== 0n) return { reason: `${what} at ${hex(location.address)} is not aligned to its size ${size}, which the CPU's watchpoints need` };
     return { dataId: `${hex(location.address)}/${size}`, description: `${what} (${size} bytes at ${hex(location.address)})`, accessTypes };
-  }
-
-  async setDataBreakpoints(specs: ReadonlyArray<{ dataId: string; accessType?: 'read' | 'write' | 'readWrite' } & BreakpointOptions>): Promise<UserBreakpoint[]> {
-    const old = this.book.replaceData([]);
-    for (const bp of old) if (bp.watch?.slot !== undefined) await this.exec?.call.clearWatchpoint(bp.watch.slot).catch(() => undefined);
-    const created: UserBreakpoint[] = [];
-    for (const spec of specs) {
-      const bp = this.book.create('data', spec);
-      created.push(bp);
-      const match = /^0x([0-9a-f]+)\/(\d)$/.exec(spec.dataId);
-      const problem = this.optionProblem(spec);
-      if (problem) {
-        bp.message = problem;
-        continue;
-      }
-      if (!match) {
-        bp.message = `data breakpoint id ${JSON.stringify(spec.dataId)} did not come from dataBreakpointInfo`;
-        continue;
-      }
-      if (spec.accessType === 'read') {
-        bp.message = 'x86 watchpoints cannot watch reads alone: use read/write access';
-        continue;
-      }
-      const access = spec.accessType === 'readWrite' ? 'readwrite' : 'write';
-      const address = BigInt(`0x${match[1]}`);
-      const length = Number(match[2]);
-      bp.watch = { address, length, access, description: `${length} bytes at ${hex(address)}` };
-      bp.verified = true;
-      if (this.exec) {
-        try {
-          bp.watch.slot = await this.call.setWatchpoint(address, length, access);
-        } catch (error) {
-          bp.verified = false;
-          bp.message = (error as Error).message;
-        }
-      }
-    }
-    this.book.replaceData(created);
-    return created;
-  }
-
-  /** A problem with a breakpoint's hit condition or log message, in words; undefined when fine. */
-  private optionProblem(options: BreakpointOptions): string | undefined {
-    try {
-      if (options.hitCondition) parseHitCondition(options.hitCondition);
-      if (options.logMessage) parseLogMessage(options.logMessage);
-      return undefined;
-    } catch (error) {
-      return (error as Error).message;
-    }
-  }
-
-  /** Pins the new breakpoints' addresses before unpinning the old ones (shared addresses stay set). */
-  private async swap(old: readonly UserBreakpoint[], created: readonly UserBreakpoint[]): Promise<void> {
-    if (!this.exec) return;
-    for (const bp of created) {
-      for (const address of bp.addresses) {
-        try {
-          await this.exec.pins.pin(address);
-        } catch (error) {
-          bp.verified = false;
-          bp.message = `cannot set a breakpoint at ${hex(address)}: ${(error as Error).message}`;
-        }
-      }
-    }
-    for (const bp of old) if (bp.verified) for (const address of bp.addresses) await this.exec.pins.unpin(address);
-  }
-
-  private async reapplyBreakpoints(): Promise<void> {
-    for (const bp of this.book.all()) {
-      if (!bp.verified) continue;
-      for (const address of bp.addresses) await this.exec!.pins.pin(address);
-      if (bp.watch) bp.watch.slot = await this.call.setWatchpoint(bp.watch.address, bp.watch.length, bp.watch.access);
-      bp.hits = 0;
-    }
   }
 
   /** Conditions, hit counts and logpoints of the breakpoints hit: whether the guest stops. */
