@@ -314,7 +314,10 @@ function run(cmd: string, args: string[], commands: string[], warnings: string[]
   if (result.error !== undefined) {
     const err = result.error as NodeJS.ErrnoException;
     if (err.code === 'ENOENT') {
-      throw new GuestBuildError(`C compiler '${cmd}' not found: install gcc or clang, or choose the compiler with --cc / BuildOptions.cc`, line, '');
+      const pkg = /clang/.test(path.basename(cmd)) ? 'clang' : 'gcc';
+      throw new GuestBuildError(
+        `C compiler '${cmd}' not found: install the ${pkg} package (Debian/Ubuntu: sudo apt install ${pkg === 'gcc' ? 'build-essential' : 'clang binutils'}), or choose another compiler (--cc, the microvm.compiler setting)`,
+        line, '');
     }
     throw new GuestBuildError(`could not run ${cmd}: ${err.message}\n$ ${line}`, line, '');
   }

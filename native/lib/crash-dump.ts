@@ -36,7 +36,7 @@ export function writeCrashDump(
     regions,
     fault: { vector: fault.vector, errorCode: fault.errorCode, address: fault.faultAddress },
     commandLine: `${guestName} ${functionPart}`,
-    details: faultNoteDetails(fault, { call: what, hostCalls, abiVersion: 1 }),
+    details: { ...faultNoteDetails(fault, { call: what, hostCalls, abiVersion: 1 }), program: source.guestPath },
   });
   return file;
 }
@@ -57,7 +57,7 @@ export function writeStateDump(directory: string, source: DumpSource, registers:
     signal: SIGTRAP,
     regions,
     commandLine: `${guestName} ${what}`,
-    details: { abiVersion: 1, call: what, description: `stopped: ${what}`, rip: registers.rip },
+    details: { abiVersion: 1, call: what, description: `stopped: ${what}`, rip: registers.rip, program: source.guestPath },
   });
   return file;
 }
