@@ -77,6 +77,25 @@ export class Disassembler {
     return out;
   }
 
+  /**
+   * The length and control-flow kind of the first instruction in `bytes`, without formatting it
+   * (a stepper asks this of every instruction it steps; formatting is most of the cost).
+   */
+  shape(bytes: Uint8Array, address: bigint): { length: number; kind: InstructionKind; valid: boolean } | undefined {
+    const instruction = this.instruction;
+    if (!instruction) throw new Error('the disassembler was disposed');
+    if (bytes.length === 0) return undefined;
+    const decoder = new this.iced.Decoder(64, bytes, this.iced.DecoderOptions.None);
+    try {
+      decoder.ip = address;
+      decoder.decodeOut(instruction);
+      const valid = instruction.code !== this.iced.Code.INVALID;
+      return { length: Math.max(1, instruction.length), kind: valid ? this.kinds[instruction.flowControl] ?? 'other' : 'exception', valid };
+    } finally {
+      decoder.free();
+    }
+  }
+
   /** Frees the wasm objects. The disassembler cannot be used afterwards. */
   dispose(): void {
     this.formatter?.free();

@@ -3,7 +3,7 @@
 // line an address is on, which instruction is at an address, how the stack unwinds.
 import { ElfFile, SymbolTable } from '../../../native/lib/elf';
 import { DebugInfo, NamedEntities, type LineLookup } from '../dwarf';
-import { Disassembler, elfSymbolizer, type DisassembledInstruction } from '../disasm';
+import { Disassembler, elfSymbolizer, type DisassembledInstruction, type InstructionKind } from '../disasm';
 import { CfiModule, unwind, type FrameRegisters, type Memory, type PhysicalFrame, type StopReason } from '../unwind';
 
 /** Where a source line breaks: the line it lands on (the next with code) and its addresses. */
@@ -114,11 +114,11 @@ export class GuestProgram {
     return row !== undefined && row.line !== 0;
   }
 
-  /** The instruction at `pc`, decoded from `memory` (the live bytes, breakpoints hidden). */
-  instructionAt(pc: bigint, memory: Memory): DisassembledInstruction | undefined {
+  /** Length and kind of the instruction at `pc`, decoded from `memory` (the live bytes, breakpoints hidden). */
+  instructionAt(pc: bigint, memory: Memory): { length: number; kind: InstructionKind } | undefined {
     const bytes = memory.read(pc, MAX_INSTRUCTION) ?? this.readShort(pc, memory);
     if (!bytes) return undefined;
-    return this.disassemble(bytes, pc, 1)[0];
+    return this.decoder().shape(bytes, pc);
   }
 
   /** Up to 15 bytes at the end of a readable range (an instruction near a page edge). */
@@ -131,8 +131,12 @@ export class GuestProgram {
   }
 
   disassemble(bytes: Uint8Array, address: bigint, maxInstructions?: number): DisassembledInstruction[] {
+    return this.decoder().disassemble(bytes, address, { maxInstructions });
+  }
+
+  private decoder(): Disassembler {
     this.disassembler ??= new Disassembler({ symbolize: elfSymbolizer(this.elf, this.loadBias) });
-    return this.disassembler.disassemble(bytes, address, { maxInstructions });
+    return this.disassembler;
   }
 
   /** Physical frames, innermost first. */
