@@ -44,12 +44,15 @@ export class DebugConfigurationProvider implements vscode.DebugConfigurationProv
     return configurations;
   }
 
-  /** F5 without launch.json: the function under the cursor, or one picked. */
+  /**
+   * F5 without launch.json (VS Code passes an empty configuration, or one naming only the type):
+   * the function under the cursor, or one picked.
+   */
   async resolveDebugConfiguration(_folder: vscode.WorkspaceFolder | undefined, config: vscode.DebugConfiguration): Promise<vscode.DebugConfiguration | undefined> {
-    if (config.type || config.request || config.name) return config;
+    if (config.program !== undefined || config.coreDump !== undefined) return config;
     const target = await resolveTarget();
     if (!target) return undefined;
-    return functionConfiguration(target.elfPath, target.signature.name);
+    return { ...functionConfiguration(target.elfPath, target.signature.name), ...(config.stopOnEntry !== undefined ? { stopOnEntry: config.stopOnEntry } : {}) };
   }
 
   /** Builds a stale guest, asks for missing arguments and fills defaults from the settings. */

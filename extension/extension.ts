@@ -5,12 +5,19 @@ import { BuildTaskProvider, TASK_TYPE } from './build-task';
 import { GuestFunctionCodeLens } from './codelens';
 import { registerCommands } from './commands';
 import { CORE_VIEWER, CoreViewerProvider } from './core-viewer';
+import type { CrashDump } from './crash-dumps';
 import { CRASH_DUMPS_VIEW, CrashDumpsView } from './crash-dumps-view';
 import { DebugAdapterFactory } from './debug-adapter-factory';
 import { DEBUG_TYPE, DebugConfigurationProvider } from './debug-configuration';
 import { checkKvmOnce } from './kvm-check';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What the extension offers other extensions (and its own workbench tests). */
+export interface MicroVmExtensionApi {
+  /** The crash dumps the Crash Dumps view lists, newest first. */
+  crashDumps(): readonly CrashDump[];
+}
+
+export function activate(context: vscode.ExtensionContext): MicroVmExtensionApi {
   const channel = vscode.window.createOutputChannel('Micro-VM');
   const crashDumps = new CrashDumpsView();
   const codeLens = new GuestFunctionCodeLens();
@@ -34,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): void {
   );
   registerCommands(context, channel);
   checkKvmOnce(context);
+  return { crashDumps: () => crashDumps.getChildren() };
 }
 
 export function deactivate(): void {
