@@ -2,6 +2,8 @@
 // Used by scripts/package.mjs after packing (a violation fails `npm run package`) and by the
 // workbench suite (test/workbench/vsix.suite.ts), so both apply the same rules.
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 
 /** The size we aim for (the workbench suite fails above it; packaging only warns). */
@@ -138,4 +140,31 @@ export function checkVsix(file) {
     if (!names.has(main)) problems.push(`package.json "main" (${manifest.main}) is not in the package`);
   }
   return { entries, problems, size: fs.statSync(file).size };
+}
+
+/** Writes the extension's files (the entries under extension/) into `dir`, as VS Code installs them. */
+export function unpackVsix(file, dir) {
+  for (const entry of readZip(file)) {
+    if (!entry.name.startsWith('extension/') || entry.name.endsWith('/')) continue;
+    const target = path.join(dir, entry.name.slice('extension/'.length));
+    if (!target.startsWith(path.resolve(dir) + path.sep)) throw new Error(`${file}: ${entry.name} points outside the package`);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, entry.read());
+  }
+}
+
+// As a command, for the TypeScript test support (compiled to CommonJS, it cannot import this ES module):
+//   node scripts/workbench/vsix.mjs check <file.vsix>        prints { size, problems, entries } as JSON
+//   node scripts/workbench/vsix.mjs unpack <file.vsix> <dir>
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const [command, file, dir] = process.argv.slice(2);
+  if (command === 'check' && file) {
+    const { entries, problems, size } = checkVsix(file);
+    console.log(JSON.stringify({ size, budget: VSIX_SIZE_BUDGET, problems, entries: entries.map(({ name, size: s, compressedSize }) => ({ name, size: s, compressedSize })) }));
+  } else if (command === 'unpack' && file && dir) {
+    unpackVsix(file, dir);
+  } else {
+    console.error('usage: vsix.mjs check <file.vsix> | vsix.mjs unpack <file.vsix> <dir>');
+    process.exit(2);
+  }
 }
