@@ -3,20 +3,23 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { makeDirectory } from '../native/lib/crash-dump';
 import { buildGuest, newGuestProject, repoRoot } from './toolchain';
 
 /** The first of `candidates` that exists (or can be created) and is writable. */
 export function writableDir(candidates: readonly string[]): string {
+  const problems: string[] = [];
   for (const dir of candidates) {
     try {
-      fs.mkdirSync(dir, { recursive: true });
+      // Not fs.mkdirSync's recursive mode: it never returns where a directory cannot be made (/proc).
+      makeDirectory(dir);
       fs.accessSync(dir, fs.constants.W_OK);
       return dir;
-    } catch {
-      // try the next place
+    } catch (error) {
+      problems.push(`${dir}: ${(error as Error).message}`); // then try the next place
     }
   }
-  throw new Error(`cannot create a build directory (tried ${candidates.join(', ')})`);
+  throw new Error(`cannot create a build directory (tried ${problems.join('; ')})`);
 }
 
 /**

@@ -1,4 +1,5 @@
-// Parsers for numeric flag values. Pure; a bad value is a usage error naming the flag.
+// Parsers for flag values; a bad value is a usage error naming the flag.
+import { checkCrashDumpDir, CrashDumpDirError } from '../../native/lib/crash-dump';
 import { UsageError } from './args';
 
 export function parsePositiveInteger(text: string, flag: string): number {
@@ -19,4 +20,21 @@ export function parseSize(text: string, flag: string): number {
     throw new UsageError(`${flag} expects a size in bytes such as 4194304, 512K or 4M, got ${JSON.stringify(text)}`);
   }
   return value;
+}
+
+export const DEFAULT_CRASH_DUMP_DIR = 'microvm-crashes';
+
+/**
+ * The crash-dump directory of `--crash-dump-dir` (or the default), checked before anything runs:
+ * a directory that cannot hold a core is a usage error, not a surprise at the first fault.
+ */
+export function crashDumpDirOption(given: string | undefined, cwd: string): string {
+  try {
+    return checkCrashDumpDir(given ?? DEFAULT_CRASH_DUMP_DIR, cwd);
+  } catch (error) {
+    if (!(error instanceof CrashDumpDirError)) throw error;
+    const what = given === undefined ? `the default crash-dump directory ./${DEFAULT_CRASH_DUMP_DIR}` : `--crash-dump-dir ${JSON.stringify(given)}`;
+    const remedy = given === undefined ? '; choose another with --crash-dump-dir DIR' : given === '' ? `; give one, such as ./${DEFAULT_CRASH_DUMP_DIR}` : '';
+    throw new UsageError(`${what}: ${error.reason}${remedy}, or use --no-crash-dump`);
+  }
 }

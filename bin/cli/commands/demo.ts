@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { liveSandboxCount, Sandbox } from '../../../native/lib';
+import { checkCrashDumpDir } from '../../../native/lib/crash-dump';
 import { isMicroVmError } from '../../../native/lib/errors';
 import { describeFault, formatDuration, formatError, formatSignature, formatValue } from '../../../native/lib/presentation';
 import type { FunctionSignature, GuestValue } from '../../../native/lib/types';
@@ -36,9 +37,9 @@ export const demoCommand: Command = {
     say(`   built ${elfPath}`);
 
     // Only this run's core file is kept, so the cache does not grow with every demo.
-    const crashDumpDir = path.join(cache, 'crashes');
-    fs.rmSync(crashDumpDir, { recursive: true, force: true });
-    fs.mkdirSync(crashDumpDir, { recursive: true });
+    const crashes = path.join(cache, 'crashes');
+    fs.rmSync(crashes, { recursive: true, force: true });
+    const crashDumpDir = checkCrashDumpDir(crashes);
     const started = performance.now();
     const sandbox = Sandbox.create(elfPath, { crashDumpDir, onPrint: guestPrinter(io) });
     const createUs = (performance.now() - started) * 1000;

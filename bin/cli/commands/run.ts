@@ -1,4 +1,3 @@
-import path from 'node:path';
 import { Sandbox } from '../../../native/lib';
 import { isMicroVmError } from '../../../native/lib/errors';
 import { errorToJson, formatError, formatValue, resultToJson } from '../../../native/lib/presentation';
@@ -6,11 +5,10 @@ import type { CallResult, FunctionSignature, SandboxOptions } from '../../../nat
 import { flagValue, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 import { EXIT_FAILURE, EXIT_OK, type Io } from '../io';
-import { parsePositiveInteger, parseSize } from '../options';
+import { crashDumpDirOption, DEFAULT_CRASH_DUMP_DIR, parsePositiveInteger, parseSize } from '../options';
 import { resolveGuest } from './guest-path';
 import { convert, findFunction } from '../guest-call';
 
-export const DEFAULT_CRASH_DUMP_DIR = 'microvm-crashes';
 
 export const runCommand: Command = {
   spec: {
@@ -20,7 +18,7 @@ export const runCommand: Command = {
     flags: [
       { name: 'timeout-ms', value: 'N', description: 'fail the call after N milliseconds (default 5000)' },
       { name: 'memory-size', value: 'N', description: 'guest memory in bytes, e.g. 4M (default 2M)' },
-      { name: 'crash-dump-dir', value: 'DIR', description: `write a core file here on a fault (default ./${DEFAULT_CRASH_DUMP_DIR})` },
+      { name: 'crash-dump-dir', value: 'DIR', description: `write a core file here on a fault (default ./${DEFAULT_CRASH_DUMP_DIR}); checked first, created only by a fault` },
       { name: 'no-crash-dump', description: 'do not write a core file' },
       { name: 'json', description: 'print one JSON object (value, output, hostCalls, durationUs) instead of text' },
     ],
@@ -75,7 +73,7 @@ function sandboxOptions(args: ParsedArgs, io: Io): SandboxOptions {
   if (dumpDir !== undefined && args.flags.has('no-crash-dump')) {
     throw new UsageError('--crash-dump-dir and --no-crash-dump cannot be used together');
   }
-  if (!args.flags.has('no-crash-dump')) options.crashDumpDir = path.resolve(io.cwd, dumpDir ?? DEFAULT_CRASH_DUMP_DIR);
+  if (!args.flags.has('no-crash-dump')) options.crashDumpDir = crashDumpDirOption(dumpDir, io.cwd);
   return options;
 }
 

@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { checkKvm, inspectGuest, type HostFunction } from '../../../native/lib';
+import { checkCrashDumpDir } from '../../../native/lib/crash-dump';
 import { convertJsonArguments } from '../../../native/lib/presentation';
 import type { LaunchPlan } from './launch-plan';
 import { checkProgramFile } from './runtime';
@@ -84,7 +85,7 @@ export function parseLaunchConfig(raw: unknown): LaunchPlan {
     throw new LaunchConfigError(`"memorySize" must be a multiple of 4096 bytes up to ${MAX_MEMORY} (256 MiB), got ${memorySize}`);
   }
   const crashDumpDirText = field(config, 'crashDumpDir', 'string', false) as string | undefined;
-  const crashDumpDir = crashDumpDirText === undefined ? undefined : resolvePath(config, crashDumpDirText);
+  const crashDumpDir = crashDumpDirText === undefined ? undefined : checkCrashDumpDir(resolvePath(config, crashDumpDirText));
   const hostFunctionsPath = field(config, 'hostFunctions', 'string', false) as string | undefined;
   const hostFunctions = hostFunctionsPath === undefined ? [] : loadHostFunctions(resolvePath(config, hostFunctionsPath));
 
