@@ -513,3 +513,62 @@ describe('microvm demo', () => {
     assert.match(run.stdout, /0 live sandboxes remain/);
   });
 });
+
+// -0 crosses the VM boundary intact; the front ends show it (JSON.stringify(-0) is "0"). An f32 is
+// shown with the digits of an f32, in text and JSON alike (docs/crash-dump.md, "Result JSON").
+describe('negative zero and f32 values in text and JSON', () => {
+  test('formatting: -0 prints as -0, in text and as the JSON string "-0"', () => {
+    assert.equal(formatValue(-0, 'f64'), '-0');
+    assert.equal(formatValue(-0, 'f32'), '-0');
+    assert.equal(formatValue(-0), '-0');
+    assert.equal(formatF32(-0), '-0');
+    assert.equal(formatValue(0, 'f64'), '0');
+    assert.equal(toJsonValue(-0), '-0');
+    assert.equal(toJsonValue(0), 0);
+    const f64: FunctionSignature = { name: 'EchoF64', returnType: 'f64', paramTypes: ['f64'] };
+    const result = { value: -0, output: '', durationUs: 1, hostCalls: [{ function: 'HostScale', args: [-0], result: -0, durationUs: 1 }] };
+    const json = JSON.parse(JSON.stringify(resultToJson(f64, result))) as { value: unknown; hostCalls: { args: unknown[]; result: unknown }[] };
+    assert.equal(json.value, '-0');
+    assert.deepEqual(json.hostCalls[0], { function: 'HostScale', args: ['-0'], result: '-0', durationUs: 1 });
+    // The server's error bodies and run --json's error object are built by the same function.
+    const err = new MicroVmError('GUEST_FAULT', 'x', { hostCalls: result.hostCalls });
+    assert.deepEqual(JSON.parse(JSON.stringify(errorToJson(err))).error.hostCalls[0].args, ['-0']);
+  });
+
+  test('formatting: an f32 result has the digits of an f32 in JSON as in text', () => {
+    const f32: FunctionSignature = { name: 'EchoF32', returnType: 'f32', paramTypes: ['f32'] };
+    const tenth = Math.fround(0.1);
+    assert.equal(formatValue(tenth, 'f32'), '0.1');
+    assert.equal(resultToJson(f32, { value: tenth, output: '', durationUs: 1, hostCalls: [] }).value, 0.1);
+    assert.equal(toJsonValue(tenth, 'f32'), 0.1);
+    assert.equal(Math.fround(toJsonValue(tenth, 'f32') as number), tenth, 'reads back as the same f32');
+    assert.equal(toJsonValue(tenth, 'f64'), tenth, 'an f64 keeps every digit');
+    assert.equal(toJsonValue(Math.fround(-0), 'f32'), '-0');
+  });
+
+  describe('through the CLI', { skip: KVM_SKIP }, () => {
+    let types = '';
+    before(() => {
+      types = buildTestGuest('types');
+    });
+
+    test('run EchoF64 -0 and EchoF32 -0 print -0, and --json keeps it', () => {
+      for (const fn of ['EchoF64', 'EchoF32']) {
+        const text = microvm(['run', types, fn, '-0', '--no-crash-dump']);
+        assert.equal(text.status, 0, explain(text));
+        assert.equal(text.stdout, '=> -0\n');
+        const json = microvm(['run', types, fn, '-0', '--json', '--no-crash-dump']);
+        assert.equal(json.status, 0, explain(json));
+        assert.equal((JSON.parse(json.stdout) as { value: unknown }).value, '-0');
+      }
+    });
+
+    test('run EchoF32 0.1 --json prints 0.1, as the text does', () => {
+      const text = microvm(['run', types, 'EchoF32', '0.1', '--no-crash-dump']);
+      assert.equal(text.stdout, '=> 0.1\n', explain(text));
+      const json = microvm(['run', types, 'EchoF32', '0.1', '--json', '--no-crash-dump']);
+      assert.equal(json.status, 0, explain(json));
+      assert.match(json.stdout, /"value": 0\.1,\n/);
+    });
+  });
+});

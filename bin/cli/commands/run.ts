@@ -25,8 +25,10 @@ export const runCommand: Command = {
     details: [
       'Arguments are converted by the function signature: integers as decimal or 0x hex (range',
       'checked), f32/f64 as decimal, bool as true/false/1/0, string verbatim, bytes as 0xdeadbeef or',
-      'hex:dead_beef. Use `--` before arguments that start with a dash. i64/u64 values appear as',
-      'strings and bytes as 0x hex in --json output. A failure prints {"ok": false, "error": {code,',
+      'hex:dead_beef. Use `--` before arguments that start with a dash. In --json output i64/u64',
+      'values are decimal strings, bytes 0x hex, -0/NaN/Infinity/-Infinity the strings "-0", "NaN",',
+      '"Infinity", "-Infinity", and an f32 has the digits of an f32 (0.1), as in the text',
+      '(docs/crash-dump.md, "Result JSON"). A failure prints {"ok": false, "error": {code,',
       'message, function, fault, ...}}, the fault with vector, mnemonic, exceptionName, errorCode,',
       'faultAddress, access, rip, backtrace, functionName, ... (docs/crash-dump.md, "Fault JSON").',
       '',

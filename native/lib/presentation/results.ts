@@ -12,8 +12,9 @@ export interface HostCallJson {
   readonly durationUs: number;
 }
 
+/** A host call's values have no types in the record, so an f32 among them keeps all its digits. */
 export function hostCallToJson(call: HostCallRecord): HostCallJson {
-  const base = { function: call.function, args: call.args.map(toJsonValue), durationUs: call.durationUs };
+  const base = { function: call.function, args: call.args.map((arg) => toJsonValue(arg)), durationUs: call.durationUs };
   return call.error !== undefined ? { ...base, error: call.error } : { ...base, result: toJsonValue(call.result) };
 }
 
@@ -33,7 +34,7 @@ export function resultToJson(signature: FunctionSignature, result: CallResult): 
     ok: true,
     function: signature.name,
     returnType: signature.returnType,
-    value: toJsonValue(result.value),
+    value: toJsonValue(result.value, signature.returnType),
     output: result.output,
     hostCalls: result.hostCalls.map(hostCallToJson),
     durationUs: result.durationUs,

@@ -23,9 +23,14 @@ export function toHex(bytes: Uint8Array): string {
   return '0x' + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex');
 }
 
+/** A number as JavaScript writes it, except that -0 keeps its sign (String(-0) is "0"). */
+function numberText(value: number): string {
+  return Object.is(value, -0) ? '-0' : String(value);
+}
+
 /** The shortest decimal that reads back as the same f32, so 0.1f prints as 0.1, not 0.10000000149011612. */
 export function formatF32(value: number): string {
-  if (!Number.isFinite(value)) return String(value);
+  if (!Number.isFinite(value) || value === 0) return numberText(value);
   for (let precision = 1; precision <= 9; precision++) {
     const text = value.toPrecision(precision);
     if (Math.fround(Number(text)) === value) return String(Number(text));
@@ -45,18 +50,25 @@ export function formatValue(value: GuestValue, type?: ValueType): string {
   if (value === undefined || type === 'void') return '(void)';
   if (typeof value === 'string') return JSON.stringify(value);
   if (value instanceof Uint8Array) return toHex(value);
-  if (typeof value === 'number' && type === 'f32') return formatF32(value);
+  if (typeof value === 'number') return type === 'f32' ? formatF32(value) : numberText(value);
   return String(value);
 }
 
 /**
  * A value JSON can carry without loss: i64/u64 as decimal strings (JSON numbers lose precision
- * past 2^53 in most readers), bytes as 0x hex, NaN/±Infinity as strings, void as null.
+ * past 2^53 in most readers), bytes as 0x hex, NaN/±Infinity and -0 as the strings "NaN",
+ * "Infinity", "-Infinity" and "-0" (JSON has no NaN or infinity, and JSON.stringify writes -0 as
+ * 0; the same spellings launch configurations take), void as null. With `type` 'f32' a number is
+ * written with the fewest digits that read back as the same f32 (0.1, not 0.10000000149011612),
+ * as the text shows it; rounding it to f32 gives the exact value.
  */
-export function toJsonValue(value: GuestValue): JsonValue {
+export function toJsonValue(value: GuestValue, type?: ValueType): JsonValue {
   if (value === undefined) return null;
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Uint8Array) return toHex(value);
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || Object.is(value, -0)) return numberText(value);
+    return type === 'f32' ? Number(formatF32(value)) : value;
+  }
   return value;
 }
