@@ -5,7 +5,7 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { ElfFile } from '../native/lib/elf';
-import { checkCoreMatchesProgram } from '../debug-adapter/engine/runtime/core-match';
+import { checkCoreMatchesProgram } from '../debug-adapter/engine/postmortem/core-match';
 import { formatBacktrace, formatCoreRegisters, summarizeCore, type CoreSummary } from '../debug-adapter/engine/postmortem';
 import { loadBiasFromEntry } from '../debug-adapter/engine/unwind';
 import { readCoreStatus } from '../native/lib/coredump';

@@ -28,7 +28,16 @@ export interface SourceFrame {
 export interface Backtrace {
   readonly frames: readonly SourceFrame[];
   readonly stopReason: StopReason;
+  /** Frames past the limit: counted as gdb counts them (inlined frames too) but not described. */
+  readonly omittedFrames: number;
 }
+
+/** How many frames a backtrace describes unless asked for more. */
+export const DEFAULT_BACKTRACE_FRAMES = 64;
+
+// Physical frames unwound at most, to count those not shown; the CFA rises with every frame, so a
+// real stack ends long before.
+const UNWIND_LIMIT = 1_000_000;
 
 const AGGREGATE_TAGS = new Set(['struct', 'union', 'class', 'array']);
 
@@ -65,14 +74,23 @@ function frameArguments(info: DebugInfo, frame: PhysicalFrame, inlineIndex: numb
   });
 }
 
-/** Unwinds `registers` through `memory` with the CFI of `elf`'s image and describes every frame. */
-export function sourceBacktrace(info: DebugInfo, registers: FrameRegisters, memory: Memory, maxFrames = 64): Backtrace {
+/**
+ * Unwinds `registers` through `memory` with the CFI of `elf`'s image, describes the innermost
+ * `maxFrames` frames (as gdb counts them: inlined frames too; Infinity for all) and counts the rest.
+ */
+export function sourceBacktrace(info: DebugInfo, registers: FrameRegisters, memory: Memory, maxFrames = DEFAULT_BACKTRACE_FRAMES): Backtrace {
   const module = new CfiModule(info.elf, { name: 'guest', loadBias: info.loadBias });
   const symbols = new SymbolTable(info.elf.allSymbols(), info.loadBias);
-  const { frames, stopReason } = unwind(registers, memory, [module], { maxFrames });
+  const { frames, stopReason } = unwind(registers, memory, [module], { maxFrames: UNWIND_LIMIT });
   const result: SourceFrame[] = [];
+  let omittedFrames = 0;
   for (const frame of frames) {
     const chain: FunctionFrame[] = info.functionAt(frame.lookupPc);
+    // Past the limit, frames are only counted (a physical frame's inlined frames may be cut too).
+    const levels = Math.max(chain.length, 1);
+    const shown = Math.min(levels, Math.max(0, maxFrames - result.length));
+    omittedFrames += levels - shown;
+    if (shown === 0) continue;
     if (chain.length === 0) {
       // No DWARF function (assembly, or no debug info): like gdb, fall back to the ELF symbol
       // for the name and to the line table for the position.
@@ -90,6 +108,7 @@ export function sourceBacktrace(info: DebugInfo, registers: FrameRegisters, memo
       continue;
     }
     chain.forEach((fn, inlineIndex) => {
+      if (result.length >= maxFrames) return;
       const row = frame.index === 0 && inlineIndex === 0 ? info.lineForAddress(frame.pc) : undefined;
       // gdb omits the address only at the first instruction of a statement (an is_stmt row).
       const atLineStart = row !== undefined && row.address === frame.pc && row.isStmt;
@@ -106,7 +125,7 @@ export function sourceBacktrace(info: DebugInfo, registers: FrameRegisters, memo
       });
     });
   }
-  return { frames: result, stopReason };
+  return { frames: result, stopReason, omittedFrames };
 }
 
 /** One line per frame, the way gdb's `bt` prints them. */

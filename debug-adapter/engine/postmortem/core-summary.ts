@@ -4,7 +4,7 @@ import { ElfFile } from '../../../native/lib/elf';
 import { readCoreStatus, readMicroVmNote, type CoreRegisters } from '../../../native/lib/coredump';
 import { DebugInfo } from '../dwarf';
 import { ElfSegmentMemory, loadBiasFromEntry } from '../unwind';
-import { sourceBacktrace, type Backtrace } from './backtrace';
+import { DEFAULT_BACKTRACE_FRAMES, sourceBacktrace, type Backtrace } from './backtrace';
 
 const AT_ENTRY = 9;
 
@@ -18,10 +18,20 @@ export interface CoreSummary {
   readonly note: Record<string, unknown> | undefined;
 }
 
-export function summarizeCore(guest: ElfFile, core: ElfFile): CoreSummary {
+/** Where the core says the guest image was loaded, relative to its link addresses (AT_ENTRY − e_entry). */
+export function coreLoadBias(guest: ElfFile, core: ElfFile): bigint {
+  const entry = readCoreStatus(core).auxv.get(AT_ENTRY);
+  return entry !== undefined ? loadBiasFromEntry(guest, entry) : 0n;
+}
+
+export interface SummaryOptions {
+  /** Frames of the backtrace described (the rest are counted); default 64, Infinity for all. */
+  readonly maxFrames?: number;
+}
+
+export function summarizeCore(guest: ElfFile, core: ElfFile, options: SummaryOptions = {}): CoreSummary {
   const status = readCoreStatus(core);
-  const entry = status.auxv.get(AT_ENTRY);
-  const loadBias = entry !== undefined ? loadBiasFromEntry(guest, entry) : 0n;
+  const loadBias = coreLoadBias(guest, core);
   const info = new DebugInfo(guest, { loadBias });
   const memory = new ElfSegmentMemory(core);
   const note = readMicroVmNote(core);
@@ -30,7 +40,7 @@ export function summarizeCore(guest: ElfFile, core: ElfFile): CoreSummary {
     call: typeof note?.call === 'string' ? note.call : undefined,
     signal: status.signal,
     registers: status.registers,
-    backtrace: sourceBacktrace(info, status.registers, memory),
+    backtrace: sourceBacktrace(info, status.registers, memory, options.maxFrames ?? DEFAULT_BACKTRACE_FRAMES),
     note,
   };
 }

@@ -12,7 +12,7 @@ import { formatDuration, formatError, formatValue } from '../../../native/lib/pr
 import { ElfSegmentMemory, LayeredMemory, loadBiasFromEntry } from '../unwind';
 import { BreakpointBook, parseHitCondition, parseLogMessage, type BreakpointOptions, type UserBreakpoint } from './breakpoints';
 import { BreakpointSetter, type DataBreakpointSpec } from './breakpoint-setter';
-import { checkCoreMatchesProgram } from './core-match';
+import { checkCoreMatchesProgram } from '../postmortem/core-match';
 import { disassembleAround, type DisassembledLine } from './disassembly';
 import { EXCEPTION_FILTERS, exceptionWords, noteExceptionWords, type ExceptionWords } from './exceptions';
 import { Execution, type Halt, type StopReport } from './execution';

@@ -7,7 +7,7 @@ export type { CoreLayout, CoreSegment } from './layout';
 export { readCoreRegisters, readCoreStatus, readMicroVmNote } from './read';
 export type { CoreRegisters, CoreStatus, SegmentName } from './read';
 export { signalForVector, siCodeForVector, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP } from './signals';
-export { encodeMicroVmNote, decodeMicroVmNote, faultNoteDetails, MICROVM_NOTE_NAME, MICROVM_NOTE_VERSION, NT_MICROVM_FAULT } from './microvm-note';
+export { encodeMicroVmNote, encodeNoteJson, decodeMicroVmNote, faultNoteDetails, MICROVM_NOTE_NAME, MICROVM_NOTE_VERSION, NT_MICROVM_FAULT } from './microvm-note';
 export type { FaultNoteContext } from './microvm-note';
 export { USER_REGS, PRSTATUS_SIZE, PR_REG_OFFSET } from './prstatus';
 export type { GeneralRegisterName } from './prstatus';

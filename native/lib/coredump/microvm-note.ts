@@ -12,18 +12,23 @@ function hexString(value: bigint): string {
 }
 
 /**
- * JSON for the note descriptor: bigints become "0x…" strings and byte arrays {"$bytes": "<hex>"}
- * (JSON has neither); undefined fields are left out.
+ * The note's JSON text of any value: bigints become "0x…" strings and byte arrays
+ * {"$bytes": "<hex>"} (JSON has neither); undefined fields are left out. `microvm core --json`
+ * writes its summary with it too, so both spell registers and bytes alike.
  */
-export function encodeMicroVmNote(details: Record<string, unknown>): Uint8Array {
-  const json = JSON.stringify(details, function (this: unknown, key: string, value: unknown): unknown {
+export function encodeNoteJson(value: unknown, space?: number): string {
+  return JSON.stringify(value, function (this: unknown, key: string, item: unknown): unknown {
     // Read the raw value: Buffer's toJSON would already have turned it into {type, data}.
-    const raw = key === '' ? value : (this as Record<string, unknown>)[key];
+    const raw = key === '' ? item : (this as Record<string, unknown>)[key];
     if (typeof raw === 'bigint') return hexString(raw);
     if (raw instanceof Uint8Array) return { $bytes: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('hex') };
-    return value;
-  });
-  return Buffer.from(json, 'utf8');
+    return item;
+  }, space);
+}
+
+/** The note descriptor: encodeNoteJson's text as UTF-8. */
+export function encodeMicroVmNote(details: Record<string, unknown>): Uint8Array {
+  return Buffer.from(encodeNoteJson(details), 'utf8');
 }
 
 export function decodeMicroVmNote(desc: Uint8Array): Record<string, unknown> {

@@ -7,7 +7,18 @@ import { ElfSegmentMemory } from '../unwind';
 
 const PAGE = 0x1000n;
 
+/** Throws when the core was not written by `program` (loaded at `loadBias`); see coreMismatch. */
 export function checkCoreMatchesProgram(core: ElfFile, program: ElfFile, loadBias: bigint, names: { program: string; coreDump: string }): void {
+  const mismatch = coreMismatch(core, program, loadBias, names);
+  if (mismatch !== undefined) throw new Error(mismatch);
+}
+
+/**
+ * Why the core was not written by `program` loaded at `loadBias`, or undefined when every
+ * read-only byte of the program the core holds is the same. For front ends that warn instead of
+ * refusing.
+ */
+export function coreMismatch(core: ElfFile, program: ElfFile, loadBias: bigint, names: { program: string; coreDump: string }): string | undefined {
   const memory = new ElfSegmentMemory(core);
   const segments = program.programHeaders.filter((ph) => ph.type === elfConstants.PT_LOAD && ph.filesz > 0n && (ph.flags & elfConstants.PF_W) === 0);
   let compared = 0;
@@ -23,16 +34,15 @@ export function checkCoreMatchesProgram(core: ElfFile, program: ElfFile, loadBia
         compared++;
         const differs = expected.subarray(at, at + length).findIndex((byte, i) => byte !== dumped[i]);
         if (differs >= 0) {
-          throw new Error(
-            `the core file ${names.coreDump} does not match the program ${names.program}: the program's ${(segment.flags & elfConstants.PF_X) !== 0 ? 'code' : 'read-only data'} ` +
-              `at ${hex(address + BigInt(differs))} differs from what the core holds there. Was the guest rebuilt since the crash? Open the core with the ELF that produced it.`,
-          );
+          return `the core file ${names.coreDump} does not match the program ${names.program}: the program's ${(segment.flags & elfConstants.PF_X) !== 0 ? 'code' : 'read-only data'} ` +
+            `at ${hex(address + BigInt(differs))} differs from what the core holds there. Was the guest rebuilt since the crash? Open the core with the ELF that produced it.`;
         }
       }
       at += length;
     }
   }
   if (compared === 0 && segments.length > 0) {
-    throw new Error(`the core file ${names.coreDump} holds none of the program ${names.program}'s segments (at load bias ${hex(loadBias)}): it was not written by this guest`);
+    return `the core file ${names.coreDump} holds none of the program ${names.program}'s segments (at load bias ${hex(loadBias)}): it was not written by this guest`;
   }
+  return undefined;
 }
