@@ -12,7 +12,7 @@ import {
 } from '../native/lib/presentation';
 import { computeArguments, pickComputeFunction } from '../bin/cli/commands/demo';
 import { buildTestGuest } from './guests/build-guests';
-import { parsePositiveInteger, parseSize } from '../bin/cli/options';
+import { parseMemorySize, parsePositiveInteger, parseSize, parseTimeoutMs } from '../bin/cli/options';
 import { MicroVmError } from '../native/lib/errors';
 import type { FunctionSignature, GuestFault } from '../native/lib/types';
 
@@ -301,7 +301,7 @@ describe('microvm command line', () => {
 
     const timeout = microvm(['run', 'x.elf', 'F', '--timeout-ms', '0']);
     assert.equal(timeout.status, 2, explain(timeout));
-    assert.match(timeout.stderr, /--timeout-ms expects a positive integer, got "0"/);
+    assert.match(timeout.stderr, /--timeout-ms expects a whole number of milliseconds from 1 to 2147483648, got "0"/);
 
     const both = microvm(['run', 'x.elf', 'F', '--no-crash-dump', '--crash-dump-dir', 'd']);
     assert.equal(both.status, 2, explain(both));
@@ -569,6 +569,104 @@ describe('negative zero and f32 values in text and JSON', () => {
       const json = microvm(['run', types, 'EchoF32', '0.1', '--json', '--no-crash-dump']);
       assert.equal(json.status, 0, explain(json));
       assert.match(json.stdout, /"value": 0\.1,\n/);
+    });
+  });
+});
+
+// What `run --help` and the README promise is what run does, and every command-line mistake exits 2
+// with a message that names the flag and what it takes.
+describe('run: help, README and errors agree with behaviour', () => {
+  const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+  test('only a fault writes a core file: help and README do not promise one for a timeout or an abort', () => {
+    const help = microvm(['run', '--help']);
+    assert.equal(help.status, 0, explain(help));
+    assert.doesNotMatch(help.stdout.replace(/\s+/g, ' '), /fault, timeout or abort[^.]*crash dump/);
+    assert.match(help.stdout.replace(/\s+/g, ' '), /A timeout or an abort writes no core file\./);
+    assert.doesNotMatch(README.replace(/\s+/g, ' '), /On a fault, timeout or abort it prints one line on stderr that names the core file/);
+    assert.match(README.replace(/\s+/g, ' '), /a timeout or an abort writes none/);
+  });
+
+  test('run --help states the argument syntax that is accepted', () => {
+    const help = microvm(['run', '--help']).stdout;
+    assert.match(help, /^ {2}i32 u32 i64 u64 +decimal, 0x hex, 0o octal or 0b binary, with an optional sign and `_`$/m);
+    assert.match(help, /\(-42, 0xff, 0o17, 0b1010, 1_000_000\)/);
+    assert.match(help, /^ {2}bool +true, false, 1 or 0 \(any case\)$/m);
+    const flat = help.replace(/\s+/g, ' ');
+    assert.match(flat, /or inf, infinity or nan, optionally signed, in any case/);
+    assert.match(flat, /\(0xdeadbeef, hex:de_ad:be_ef, 0x for no bytes\)/);
+    // Every example the help gives is accepted.
+    for (const [text, type] of [['-42', 'i32'], ['0xff', 'u32'], ['0o17', 'i64'], ['0b1010', 'u64'], ['1_000_000', 'i32'], ['1.5', 'f64'], ['-2e3', 'f32'], ['.5', 'f64'], ['-0', 'f64'],
+      ['inf', 'f32'], ['-Infinity', 'f64'], ['NaN', 'f64'], ['TRUE', 'bool'], ['0', 'bool'], ['0xdeadbeef', 'bytes'], ['hex:de_ad:be_ef', 'bytes'], ['0x', 'bytes']] as const) {
+      assert.doesNotThrow(() => convertArgument(text, type, 1, 'F'), `${text} as ${type}`);
+    }
+    const readme = README.replace(/\s+/g, ' ');
+    assert.match(readme, /integers take decimal, `0x` hex, `0o` octal or `0b` binary with `_` between digits/);
+    assert.match(readme, /`bool` takes `true`\/`false`\/`1`\/`0` in any case/);
+  });
+
+  test('--timeout-ms: the message gives the range; the maximum itself is accepted', () => {
+    assert.equal(parseTimeoutMs('2147483648'), 2 ** 31);
+    assert.equal(parseTimeoutMs('1'), 1);
+    for (const text of ['2147483649', '99999999999', '0', '-1', '1.5', '']) {
+      assert.throws(() => parseTimeoutMs(text), (e: unknown) => e instanceof UsageError
+        && e.message === `--timeout-ms expects a whole number of milliseconds from 1 to 2147483648, got ${JSON.stringify(text)}`);
+    }
+    const run = microvm(['run', 'x.elf', 'F', '--timeout-ms', '99999999999']);
+    assert.equal(run.status, 2, explain(run));
+    assert.match(run.stderr, /^microvm run: --timeout-ms expects a whole number of milliseconds from 1 to 2147483648, got "99999999999"\n/);
+  });
+
+  test('--memory-size: every bad value exits 2 naming the flag', () => {
+    assert.equal(parseMemorySize('4M'), 4 * 1024 * 1024);
+    assert.equal(parseMemorySize('256M'), 256 * 1024 * 1024);
+    assert.throws(() => parseMemorySize('5000'), /^UsageError: --memory-size expects a multiple of 4096 bytes \(4K\) up to 256M, got "5000"$/);
+    assert.throws(() => parseMemorySize('257M'), /^UsageError: --memory-size expects a multiple of 4096 bytes \(4K\) up to 256M, got "257M"$/);
+    assert.throws(() => parseMemorySize('0'), /--memory-size expects a size/);
+  });
+
+  describe('with a guest', { skip: KVM_SKIP }, () => {
+    let types = '';
+    before(() => {
+      types = buildTestGuest('types');
+    });
+
+    test('--memory-size values the host refuses exit 2 like the others', () => {
+      for (const [value, message] of [
+        ['5000', /--memory-size expects a multiple of 4096 bytes/],
+        ['300M', /--memory-size expects a multiple of 4096 bytes \(4K\) up to 256M, got "300M"/],
+        ['64K', /^microvm run: --memory-size 65536 is too small for this guest: /],
+        ['0', /--memory-size expects a size/],
+      ] as const) {
+        const run = microvm(['run', types, 'EchoI32', '1', '--memory-size', value, '--no-crash-dump']);
+        assert.equal(run.status, 2, `${value}: ${explain(run)}`);
+        assert.match(run.stderr, message);
+      }
+    });
+
+    test('--timeout-ms 2147483648 (the maximum) runs', () => {
+      const run = microvm(['run', types, 'EchoI32', '7', '--timeout-ms', '2147483648', '--no-crash-dump']);
+      assert.equal(run.status, 0, explain(run));
+      assert.equal(run.stdout, '=> 7\n');
+    });
+
+    test('the largest bytes argument: 65479 bytes for EchoBytes with the default 64K input buffer, as documented', () => {
+      const limit = 65536 - 56 - 1; // docs/guest-abi.md: input size − align8(24 + 16·1 + len("EchoBytes") + 1) − 1
+      const fits = microvm(['run', types, 'SumBytes', `0x${'01'.repeat(65536 - 56 - 1)}`, '--no-crash-dump']);
+      assert.equal(fits.status, 0, explain(fits));
+      assert.equal(fits.stdout, `=> ${65536 - 56 - 1}\n`, 'SumBytes: the same 56 bytes before the data as EchoBytes');
+      const echo = microvm(['run', types, 'EchoBytes', `0x${'ab'.repeat(limit)}`, '--json', '--no-crash-dump']);
+      assert.equal(echo.status, 0, explain(echo));
+      assert.equal((JSON.parse(echo.stdout) as { value: string }).value.length, 2 + 2 * limit);
+
+      const over = microvm(['run', types, 'EchoBytes', `0x${'ab'.repeat(limit + 1)}`, '--no-crash-dump']);
+      assert.equal(over.status, 2, explain(over));
+      assert.equal(over.stderr.split('\n')[0],
+        `microvm run: the arguments of EchoBytes need 65544 bytes but the input buffer holds 65536 (argument 1 alone is ${limit + 1} bytes); raise it with --input-size, e.g. --input-size 128K`);
+      const raised = microvm(['run', types, 'EchoBytes', `0x${'ab'.repeat(limit + 1)}`, '--input-size', '128K', '--json', '--no-crash-dump']);
+      assert.equal(raised.status, 0, explain(raised));
+      const guestAbi = fs.readFileSync(path.join(ROOT, 'docs', 'guest-abi.md'), 'utf8').replace(/\s+/g, ' ');
+      assert.match(guestAbi, /65479 bytes for `EchoBytes`/);
     });
   });
 });

@@ -5,7 +5,7 @@ import type { SandboxOptions } from '../../../native/lib/types';
 import { flagValue, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 import { EXIT_OK, type Io } from '../io';
-import { parsePositiveInteger, parseSize } from '../options';
+import { hostRefusal, parseBufferSize, parseMemorySize, parsePositiveInteger } from '../options';
 import { resolveGuest } from './guest-path';
 import { convert, findFunction } from '../guest-call';
 
@@ -18,8 +18,8 @@ export const benchCommand: Command = {
       { name: 'iterations', value: 'N', description: 'timed calls (default 1000)' },
       { name: 'warmup', value: 'N', description: 'untimed calls first (default iterations / 10)' },
       { name: 'async', description: 'use the async call() (inline for up to 1 ms, then on the vCPU thread) instead of callSync()' },
-      { name: 'memory-size', value: 'N', description: 'guest memory in bytes, e.g. 4M (default 2M)' },
-      { name: 'input-size', value: 'N', description: 'input buffer in bytes, e.g. 2M, for large arguments (default 64K)' },
+      { name: 'memory-size', value: 'N', description: 'guest memory in bytes, a multiple of 4K up to 256M, e.g. 4M (default 2M)' },
+      { name: 'input-size', value: 'N', description: 'input buffer in bytes (a multiple of 4K), e.g. 2M, for large arguments (default 64K)' },
       { name: 'json', description: 'print one JSON object: mean_us, p50_us, p99_us, min_us, max_us, iterations, ...' },
     ],
     details: [
@@ -36,16 +36,18 @@ export const benchCommand: Command = {
     const mode: CallMode = args.flags.has('async') ? 'async' : 'sync';
     const options: SandboxOptions = {};
     const memory = flagValue(args, 'memory-size');
-    if (memory !== undefined) options.memorySize = parseSize(memory, '--memory-size');
+    if (memory !== undefined) options.memorySize = parseMemorySize(memory);
     const input = flagValue(args, 'input-size');
-    if (input !== undefined) options.inputBufferSize = parseSize(input, '--input-size');
+    if (input !== undefined) options.inputBufferSize = parseBufferSize(input, '--input-size');
 
     const elf = resolveGuest(io, given);
     const signature = findFunction(elf, functionName);
     const values = convert(signature, texts);
-    const sandbox = Sandbox.create(elf, options);
+    const sandbox = createOrRefuse(() => Sandbox.create(elf, options));
     try {
-      const timing = await timeWarmCalls(sandbox, signature.name, values, { iterations, warmup, mode });
+      const timing = await timeWarmCalls(sandbox, signature.name, values, { iterations, warmup, mode }).catch((err: unknown) => {
+        throw hostRefusal(err) ?? err;
+      });
       if (args.flags.has('json')) {
         const report = { guest: elf, function: signature.name, mode, warmup: warmup ?? Math.max(1, Math.floor(iterations / 10)), ...timing };
         io.out(JSON.stringify(report, null, 2) + '\n');
@@ -60,6 +62,15 @@ export const benchCommand: Command = {
     return EXIT_OK;
   },
 };
+
+/** Options the guest cannot live with are usage errors (exit 2), as in `microvm run`. */
+function createOrRefuse(create: () => Sandbox): Sandbox {
+  try {
+    return create();
+  } catch (err) {
+    throw hostRefusal(err) ?? err;
+  }
+}
 
 function parseCount(text: string, flag: string): number {
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new UsageError(`${flag} expects an integer >= 0, got ${JSON.stringify(text)}`);
