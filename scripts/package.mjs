@@ -19,7 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { transformSync } from 'esbuild';
-import { checkVsix, VSIX_SIZE_BUDGET } from './workbench/vsix.mjs';
+import { checkVsix, manifestFileReferences, VSIX_SIZE_BUDGET } from './workbench/vsix.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET = 'linux-x64';
@@ -90,6 +90,8 @@ function stage(dir) {
   if (!dependencies[UNBUNDLED]) fail(`package.json no longer depends on ${UNBUNDLED}: update scripts/package.mjs`);
   shipped.dependencies = { [UNBUNDLED]: dependencies[UNBUNDLED] };
   fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(shipped, null, 2)}\n`);
+  // Everything staged ships; the file only keeps vsce from warning that there is none.
+  fs.writeFileSync(path.join(dir, '.vscodeignore'), '# staged by scripts/package.mjs: every file here ships\n');
 
   for (const file of ['README.md', 'LICENSE', 'CHANGELOG.md']) copy(path.join(root, file), path.join(dir, file));
 
@@ -125,6 +127,12 @@ function stage(dir) {
     else copy(from, to);
   }
 
+  // Whatever else the manifest points at: walkthrough media, icons, grammars, schemas...
+  const isFile = (rel) => fs.existsSync(path.join(root, rel)) && fs.statSync(path.join(root, rel)).isFile();
+  for (const rel of manifestFileReferences(manifest, isFile)) {
+    if (!fs.existsSync(path.join(dir, rel))) copy(path.join(root, rel), path.join(dir, rel));
+  }
+
   const images = path.join(root, 'docs', 'images');
   if (fs.existsSync(images)) {
     for (const file of fs.readdirSync(images).filter((f) => /\.(png|jpe?g|gif|svg)$/i.test(f))) copy(path.join(images, file), path.join(dir, 'docs', 'images', file));
@@ -152,7 +160,7 @@ try {
   else fs.rmSync(staging, { recursive: true, force: true });
 }
 
-const { entries, problems, size } = checkVsix(vsix);
+const { entries, problems, size } = checkVsix(vsix, { repoRoot: root });
 if (problems.length > 0) fail(`${path.relative(root, vsix)} breaks the packaging rules:\n  ${problems.join('\n  ')}`);
 const unpacked = entries.reduce((sum, e) => sum + e.size, 0);
 console.log(`package: ${entries.length} files, ${humanSize(unpacked)} unpacked`);

@@ -72,6 +72,27 @@ export function elfSectionNames(elf) {
 
 const ADDON = 'extension/build/Release/microvm_native.node';
 
+/**
+ * The files an extension manifest points at (walkthrough media, icons, grammars, snippets, JSON
+ * schemas, `main`...): every string in it that reads as a relative path of a file with an
+ * extension, e.g. "extension/walkthrough/build.md" or "./images/icon.png". `$(play)` icons, globs,
+ * URLs, commands and ${variables} do not. `exists` filters out strings that only look like paths.
+ */
+export function manifestFileReferences(manifest, exists) {
+  const found = new Set();
+  const visit = (value) => {
+    if (typeof value === 'string') {
+      const rel = value.replace(/^\.\//, '');
+      if (/^[\w.-]+(\/[\w.-]+)*\.[A-Za-z0-9]+$/.test(rel) && !rel.startsWith('.') && exists(rel)) found.add(rel);
+    } else if (Array.isArray(value)) value.forEach(visit);
+    else if (value && typeof value === 'object') Object.values(value).forEach(visit);
+  };
+  // Not repository-only fields: the bin, the scripts and the dependencies name no shipped files.
+  const { scripts: _s, bin: _b, dependencies: _d, devDependencies: _dd, repository: _r, ...rest } = manifest;
+  visit(rest);
+  return [...found].sort();
+}
+
 /** Files the extension cannot work without (paths inside the .vsix). */
 export const REQUIRED = [
   'extension.vsixmanifest',
@@ -117,14 +138,12 @@ const FORBIDDEN = [
  * Checks a .vsix against the packaging rules. Returns the entries and a list of problems (empty
  * when it is right).
  */
-export function checkVsix(file) {
+export function checkVsix(file, { repoRoot } = {}) {
   const entries = readZip(file);
   const names = new Set(entries.map((e) => e.name));
   const problems = [];
+  const referenced = new Set();
   for (const required of REQUIRED) if (!names.has(required)) problems.push(`missing ${required}`);
-  for (const { name } of entries) {
-    if (!ALLOWED.some((re) => re.test(name)) || FORBIDDEN.some((re) => re.test(name))) problems.push(`should not be packaged: ${name}`);
-  }
   const addon = entries.find((e) => e.name === ADDON);
   if (addon) {
     const unstripped = elfSectionNames(addon.read()).filter((s) => s === '.symtab' || s.startsWith('.debug'));
@@ -138,6 +157,15 @@ export function checkVsix(file) {
     const manifest = JSON.parse(manifestEntry.read().toString('utf8'));
     const main = `extension/${String(manifest.main ?? '').replace(/^\.\//, '')}`;
     if (!names.has(main)) problems.push(`package.json "main" (${manifest.main}) is not in the package`);
+    // What the manifest points at must ship, and may (a check with the repository, when given).
+    for (const rel of manifestFileReferences(manifest, (f) => !repoRoot || fs.existsSync(path.join(repoRoot, f)))) {
+      referenced.add(`extension/${rel}`);
+      if (repoRoot && !names.has(`extension/${rel}`)) problems.push(`package.json points at ${rel}, which is not in the package`);
+    }
+  }
+  for (const { name } of entries) {
+    const allowed = referenced.has(name) || ALLOWED.some((re) => re.test(name));
+    if (!allowed || FORBIDDEN.some((re) => re.test(name))) problems.push(`should not be packaged: ${name}`);
   }
   return { entries, problems, size: fs.statSync(file).size };
 }
@@ -159,7 +187,7 @@ export function unpackVsix(file, dir) {
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const [command, file, dir] = process.argv.slice(2);
   if (command === 'check' && file) {
-    const { entries, problems, size } = checkVsix(file);
+    const { entries, problems, size } = checkVsix(file, { repoRoot: path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..') });
     console.log(JSON.stringify({ size, budget: VSIX_SIZE_BUDGET, problems, entries: entries.map(({ name, size: s, compressedSize }) => ({ name, size: s, compressedSize })) }));
   } else if (command === 'unpack' && file && dir) {
     unpackVsix(file, dir);

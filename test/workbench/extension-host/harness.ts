@@ -4,6 +4,8 @@
 export interface TestOptions {
   /** Default 60 s. */
   timeoutMs?: number;
+  /** Skip the test, saying why (e.g. no /dev/kvm). */
+  skip?: string | false;
 }
 
 export interface TestResult {
@@ -11,20 +13,30 @@ export interface TestResult {
   ok: boolean;
   durationMs: number;
   error?: string;
+  /** Why it was skipped (then ok is true). */
+  skipped?: string;
 }
 
 interface Registered {
   name: string;
   body: () => unknown;
   timeoutMs: number;
+  skip?: string | false;
 }
 
 const registered: Registered[] = [];
 let prefix = '';
 
-/** Registers a test; `body` may be async and fails by throwing (node:assert). */
-export function test(name: string, body: () => unknown, options: TestOptions = {}): void {
-  registered.push({ name: prefix ? `${prefix}: ${name}` : name, body, timeoutMs: options.timeoutMs ?? 60_000 });
+/**
+ * Registers a test, as node:test's test() does: test(name, body) or test(name, options, body).
+ * `body` may be async and fails by throwing (node:assert).
+ */
+export function test(name: string, body: () => unknown): void;
+export function test(name: string, options: TestOptions, body: () => unknown): void;
+export function test(name: string, a: TestOptions | (() => unknown), b?: () => unknown): void {
+  const [options, body] = typeof a === 'function' ? [{}, a] : [a, b];
+  if (typeof body !== 'function') throw new TypeError(`test "${name}" has no body`);
+  registered.push({ name: prefix ? `${prefix}: ${name}` : name, body, timeoutMs: options.timeoutMs ?? 60_000, skip: options.skip });
 }
 
 /** Names the tests registered while `load` runs after the file that registers them. */
@@ -52,6 +64,10 @@ export async function runRegistered(filter?: string): Promise<TestResult[]> {
   const results: TestResult[] = [];
   const tests = registered.splice(0).filter((t) => !filter || t.name.includes(filter));
   for (const t of tests) {
+    if (t.skip) {
+      results.push({ name: t.name, ok: true, durationMs: 0, skipped: t.skip });
+      continue;
+    }
     const started = Date.now();
     try {
       await withTimeout(Promise.resolve().then(t.body), t.timeoutMs, t.name);

@@ -17,7 +17,7 @@ export async function run(): Promise<void> {
 
   if (process.env.MICROVM_WB_RESULTS) fs.writeFileSync(process.env.MICROVM_WB_RESULTS, `${JSON.stringify(results, null, 2)}\n`);
   results.forEach((r, i) => {
-    console.log(`${r.ok ? 'ok' : 'not ok'} ${i + 1} - ${r.name} (${r.durationMs} ms)`);
+    console.log(`${r.ok ? 'ok' : 'not ok'} ${i + 1} - ${r.name}${r.skipped ? ` # SKIP ${r.skipped}` : ` (${r.durationMs} ms)`}`);
     if (r.error) console.log(r.error.split('\n').map((l) => `  # ${l}`).join('\n'));
   });
   const failed = results.filter((r) => !r.ok).length;

@@ -55,17 +55,21 @@ export class Workbench {
    */
   async runCommand(label: string, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
+    let shown: string[] = [];
     for (;;) {
       const found = await this.withQuickInput('F1', async (input) => {
         await input.fill(`>${label}`);
         const row = await this.waitForRow((text) => text === label, `the palette row "${label}"`, 3_000).catch(() => undefined);
-        if (!row) return false;
+        if (!row) {
+          shown = await this.quickInputLabels();
+          return false;
+        }
         await row.click();
         return true;
       });
       if (found) return;
       await this.page.keyboard.press('Escape');
-      if (Date.now() > deadline) throw new Error(`the command "${label}" never showed in the palette`);
+      if (Date.now() > deadline) throw new Error(`the command "${label}" never showed in the palette (it showed: ${shown.join(' | ') || 'nothing'})`);
       await sleep(500);
     }
   }
@@ -134,6 +138,11 @@ export class Workbench {
     return { frames: (await frames.allTextContents()).map((t) => t.trim()), line: line! };
   }
 
+  /** Waits until no debug session runs (the debug toolbar is gone). */
+  async waitForNoDebugSession(timeoutMs = 30_000): Promise<void> {
+    await this.page.waitForSelector('.debug-toolbar', { state: 'hidden', timeout: timeoutMs });
+  }
+
   /** The rows of the Variables view as shown ("msg: 0x… "Hello""), expanded scopes included. */
   async variables(): Promise<string[]> {
     const rows = this.page.locator('.debug-variables .monaco-list-row');
@@ -148,7 +157,12 @@ export class Workbench {
     return row!;
   }
 
+  /** Saves a screenshot of the page, with the mouse moved to an empty part of the title bar
+   *  first so that no button shows as hovered. */
   async screenshot(file: string): Promise<void> {
+    const size = this.page.viewportSize();
+    if (size) await this.page.mouse.move(Math.round(size.width * 0.8), 8);
+    await sleep(300);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     await this.page.screenshot({ path: file });
   }
@@ -167,6 +181,11 @@ export class Workbench {
       }
     }
     return body(input);
+  }
+
+  private async quickInputLabels(): Promise<string[]> {
+    const labels = await this.page.locator(`${QUICK_INPUT_ROWS} .label-name`).allInnerTexts().catch(() => []);
+    return labels.map((l) => l.replace(/\s+/g, ' ').trim());
   }
 
   private async waitForRow(match: (text: string) => boolean, what: string, timeoutMs = 10_000): Promise<Locator> {
