@@ -1,18 +1,32 @@
-// Guest project templates and the C guest build: `microvm new` and `microvm build` call into this.
+// Guest project templates and the guest builds (C and Rust): `microvm new` and `microvm build`
+// call into this.
 //
 // A guest project is a directory with a `microvm.json` manifest:
 //   { "name": "c-hello", "language": "c", "sources": ["hello.c"], "output": "build/c-hello.elf" }
-// Optional fields: "cflags" (extra compiler flags, string[]).
+//   { "name": "rust-hello", "language": "rust", "sources": ["src/main.rs"], "output": "build/rust-hello.elf" }
+// Optional fields: "output" (default build/<name>.elf), "cflags" (extra C compiler flags,
+// string[]; for Rust guests they apply to the C runtime). Rust only: "sources" starts with the
+// crate root (rustc finds the modules; list them too so that tools notice their changes),
+// "crateName" (default: name with '-' as '_'), "edition" (default "2021"), "rustflags" (string[]).
 //
-// The C SDK (guest-templates/sdk/c) is vendored into `<project>/microvm-sdk/` by newGuestProject,
-// so a project builds on its own; without a vendored copy the repository's SDK is used.
-import { execFileSync, spawnSync } from 'node:child_process';
+// newGuestProject vendors the SDK, so a project builds on its own: a C project gets the C SDK
+// (guest-templates/sdk/c) in `<project>/microvm-sdk/`; a Rust project gets `microvm-sdk/c/` and
+// `microvm-sdk/rust/`, the same layout as guest-templates/sdk/. Without a vendored copy the
+// repository's SDK is used.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { runBuildCommand, type BuildLog } from './build-process';
+import { buildRustCrate, findRustc, rustcVersion } from './rust-build';
+
+export { GuestBuildError } from './build-process';
 
 export interface BuildOptions {
-  /** C compiler: gcc or clang (or a path to one). Default: $MICROVM_CC, else `cc`. */
+  /** C compiler: gcc or clang (or a path to one). Default: $MICROVM_CC, else `cc`. Rust guests
+   *  use it for the C runtime and as rustc's linker. */
   cc?: string;
+  /** Rust guests: the rustc to use. Default: $MICROVM_RUSTC, else `rustc` on PATH, else ~/.cargo/bin/rustc. */
+  rustc?: string;
   /** Optimisation level. Default '0' (guests are built for debugging). */
   optimize?: '0' | '1' | '2' | 's';
   /** Flags appended to every compile command. */
@@ -31,30 +45,27 @@ export interface BuildResult {
   warnings: string[];
 }
 
-/** A failed compile or link: `message` includes the compiler's stderr. */
-export class GuestBuildError extends Error {
-  readonly command: string;
-  readonly stderr: string;
-
-  constructor(message: string, command: string, stderr: string) {
-    super(message);
-    this.name = 'GuestBuildError';
-    this.command = command;
-    this.stderr = stderr;
-  }
-}
+export type GuestLanguage = 'c' | 'rust';
 
 export interface GuestManifest {
   name: string;
-  language: 'c';
+  language: GuestLanguage;
+  /** C: the sources to compile. Rust: the crate root first, then (optionally) its modules. */
   sources: string[];
   output?: string;
   cflags?: string[];
+  /** Rust: the crate name (default: `name` with '-' as '_'). */
+  crateName?: string;
+  /** Rust: the edition (default "2021"). */
+  edition?: string;
+  /** Rust: extra rustc flags. */
+  rustflags?: string[];
 }
 
 const MANIFEST = 'microvm.json';
 const VENDORED_SDK = 'microvm-sdk';
 const SDK_MARKER = path.join('guest-templates', 'sdk', 'c', 'include', 'microvm.h');
+const RUST_EDITIONS = ['2015', '2018', '2021', '2024'];
 
 /** Compile flags every guest gets (see guest-templates/sdk/c/README.md). */
 const BASE_CFLAGS: readonly string[] = [
@@ -114,6 +125,11 @@ export function sdkDir(): string {
   return path.join(repoRoot(), 'guest-templates', 'sdk', 'c');
 }
 
+/** The repository's Rust SDK crate (guest-templates/sdk/rust). */
+export function rustSdkDir(): string {
+  return path.join(repoRoot(), 'guest-templates', 'sdk', 'rust');
+}
+
 function templatesDir(): string {
   return path.join(repoRoot(), 'guest-templates');
 }
@@ -132,8 +148,9 @@ export function listTemplates(): string[] {
 }
 
 /**
- * Creates a guest project in `dir` from `template` and vendors the C SDK into
- * `<dir>/microvm-sdk/`. `dir` may exist only if it is an empty directory.
+ * Creates a guest project in `dir` from `template` and vendors the SDK into `<dir>/microvm-sdk/`
+ * (a Rust template gets microvm-sdk/c and microvm-sdk/rust). `dir` may exist only if it is an
+ * empty directory.
  */
 export function newGuestProject(template: string, dir: string): void {
   const templates = listTemplates();
@@ -145,16 +162,23 @@ export function newGuestProject(template: string, dir: string): void {
     if (!fs.statSync(target).isDirectory()) throw new Error(`cannot create a guest project in ${target}: it exists and is not a directory`);
     if (fs.readdirSync(target).length > 0) throw new Error(`cannot create a guest project in ${target}: the directory is not empty`);
   }
+  const language = readManifest(path.join(templatesDir(), template)).language;
   fs.mkdirSync(target, { recursive: true });
   copyTree(path.join(templatesDir(), template), target);
-  copyTree(sdkDir(), path.join(target, VENDORED_SDK));
+  if (language === 'rust') {
+    copyTree(sdkDir(), path.join(target, VENDORED_SDK, 'c'));
+    copyTree(rustSdkDir(), path.join(target, VENDORED_SDK, 'rust'));
+  } else {
+    copyTree(sdkDir(), path.join(target, VENDORED_SDK));
+  }
 }
 
 /** Recursive copy that skips build output. */
 function copyTree(from: string, to: string): void {
   fs.mkdirSync(to, { recursive: true });
   for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
-    if (entry.name === 'build' || entry.name === 'node_modules') continue;
+    // build output, and cargo's (`cargo check` from an editor)
+    if (entry.name === 'build' || entry.name === 'node_modules' || entry.name === 'target' || entry.name === 'Cargo.lock') continue;
     const src = path.join(from, entry.name);
     const dst = path.join(to, entry.name);
     if (entry.isDirectory()) copyTree(src, dst);
@@ -181,8 +205,8 @@ export function readManifest(dir: string): GuestManifest {
     throw new Error(`${file}: field "${field}" ${what}`);
   };
   if (typeof m.name !== 'string' || m.name.trim() === '') fail('name', 'must be a non-empty string');
-  if (m.language === undefined) fail('language', 'is missing (supported: "c")');
-  if (m.language !== 'c') fail('language', `must be "c", got ${JSON.stringify(m.language)}`);
+  if (m.language === undefined) fail('language', 'is missing (supported: "c", "rust")');
+  if (m.language !== 'c' && m.language !== 'rust') fail('language', `must be "c" or "rust", got ${JSON.stringify(m.language)}`);
   const sources: unknown[] = Array.isArray(m.sources) ? (m.sources as unknown[]) : fail('sources', 'must be a non-empty array of file names');
   if (sources.length === 0) fail('sources', 'must be a non-empty array of file names');
   sources.forEach((s, i) => {
@@ -192,12 +216,32 @@ export function readManifest(dir: string): GuestManifest {
   if (m.cflags !== undefined && (!Array.isArray(m.cflags) || !(m.cflags as unknown[]).every((f) => typeof f === 'string'))) {
     fail('cflags', 'must be an array of strings');
   }
+  const language = m.language as GuestLanguage;
+  const rustOnly = ['crateName', 'edition', 'rustflags'].filter((f) => m[f] !== undefined);
+  if (language !== 'rust' && rustOnly.length > 0) fail(rustOnly[0], 'is only for Rust guests ("language": "rust")');
+  if (m.crateName !== undefined && (typeof m.crateName !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(m.crateName))) {
+    fail('crateName', 'must be a Rust identifier ([A-Za-z_][A-Za-z0-9_]*)');
+  }
+  if (m.edition !== undefined && !RUST_EDITIONS.includes(m.edition as string)) fail('edition', `must be one of ${RUST_EDITIONS.join(', ')}`);
+  if (m.rustflags !== undefined && (!Array.isArray(m.rustflags) || !(m.rustflags as unknown[]).every((f) => typeof f === 'string'))) {
+    fail('rustflags', 'must be an array of strings');
+  }
+  if (language === 'rust' && m.crateName === undefined && !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(m.name as string)) {
+    fail('name', 'of a Rust guest must make a crate name ([A-Za-z_][A-Za-z0-9_-]*), or set "crateName"');
+  }
   return {
     name: m.name as string,
-    language: 'c',
+    language,
     sources: sources as string[],
     output: m.output as string | undefined,
     cflags: m.cflags as string[] | undefined,
+    ...(language === 'rust'
+      ? {
+          crateName: (m.crateName as string | undefined) ?? (m.name as string).replace(/-/g, '_'),
+          edition: (m.edition as string | undefined) ?? '2021',
+          rustflags: (m.rustflags as string[] | undefined) ?? [],
+        }
+      : {}),
   };
 }
 
@@ -213,10 +257,11 @@ export function buildGuest(dir: string, options: BuildOptions = {}): BuildResult
     if (!fs.existsSync(s)) throw new Error(`${path.join(root, MANIFEST)}: sources[${i}] ${manifest.sources[i]} does not exist`);
   }
   const vendored = path.join(root, VENDORED_SDK);
-  const sdk = fs.existsSync(path.join(vendored, 'include', 'microvm.h')) ? vendored : sdkDir();
   const outFile = path.resolve(root, options.outFile ?? manifest.output ?? path.join('build', `${manifest.name}.elf`));
   const objDir = path.join(root, 'build', 'obj');
   const opts: BuildOptions = { ...options, extraCflags: [...(manifest.cflags ?? []), ...(options.extraCflags ?? [])] };
+  if (manifest.language === 'rust') return buildRustGuest(manifest, sources[0], vendored, outFile, objDir, opts);
+  const sdk = fs.existsSync(path.join(vendored, 'include', 'microvm.h')) ? vendored : sdkDir();
   return compileAndLink(sources, sdk, outFile, objDir, opts);
 }
 
@@ -228,43 +273,57 @@ export function buildGuestSources(sources: string[], outFile: string, options: B
   return compileAndLink(sources.map((s) => path.resolve(s)), sdkDir(), out, objDir, options).elfPath;
 }
 
-function compileAndLink(sources: string[], sdk: string, outFile: string, objDir: string, options: BuildOptions): BuildResult {
-  const cc = options.cc ?? process.env.MICROVM_CC ?? 'cc';
+function checkedOptimize(options: BuildOptions): '0' | '1' | '2' | 's' {
   const optimize = options.optimize ?? '0';
   if (!['0', '1', '2', 's'].includes(optimize)) throw new Error(`optimize must be one of 0, 1, 2, s, got ${JSON.stringify(optimize)}`);
-  const clang = isClang(cc);
-  const cflags = [...BASE_CFLAGS, `-O${optimize}`, `-I${path.join(sdk, 'include')}`, ...(options.extraCflags ?? [])];
+  return optimize;
+}
 
-  fs.rmSync(objDir, { recursive: true, force: true });
-  fs.mkdirSync(objDir, { recursive: true });
-  fs.mkdirSync(path.dirname(outFile), { recursive: true });
+function cflagsFor(sdk: string, optimize: string, options: BuildOptions): string[] {
+  return [...BASE_CFLAGS, `-O${optimize}`, `-I${path.join(sdk, 'include')}`, ...(options.extraCflags ?? [])];
+}
 
-  const commands: string[] = [];
-  const warnings: string[] = [];
-  const objects: string[] = [];
+/** Names object files after their sources, unique within one build. */
+function objectNamer(objDir: string): (src: string, prefix: string) => string {
   const used = new Set<string>();
-  const objectFor = (src: string, prefix: string): string => {
+  return (src, prefix) => {
     const base = `${prefix}${path.basename(src).replace(/\.[^.]+$/, '')}`;
     let name = `${base}.o`;
     for (let i = 2; used.has(name); i++) name = `${base}-${i}.o`;
     used.add(name);
     return path.join(objDir, name);
   };
+}
 
-  for (const src of sources) {
-    const obj = objectFor(src, '');
-    run(cc, [...cflags, '-c', src, '-o', obj], commands, warnings);
-    objects.push(obj);
-  }
-  for (const { file, flags } of RUNTIME_SOURCES) {
+function freshDirs(objDir: string, outFile: string): void {
+  fs.rmSync(objDir, { recursive: true, force: true });
+  fs.mkdirSync(objDir, { recursive: true });
+  fs.mkdirSync(path.dirname(outFile), { recursive: true });
+}
+
+const C_MISSING = (cmd: string): string => {
+  const pkg = /clang/.test(path.basename(cmd)) ? 'clang' : 'gcc';
+  return `C compiler '${cmd}' not found: install the ${pkg} package (Debian/Ubuntu: sudo apt install ${pkg === 'gcc' ? 'build-essential' : 'clang binutils'}), or choose another compiler (--cc, the microvm.compiler setting)`;
+};
+
+function run(cmd: string, args: string[], log: BuildLog): void {
+  runBuildCommand(cmd, args, log, { missing: C_MISSING });
+}
+
+/** Compiles the SDK runtime (RUNTIME_SOURCES) into `microvm-*.o` objects; returns their paths. */
+function compileRuntime(cc: string, sdk: string, cflags: readonly string[], objectFor: (src: string, prefix: string) => string, log: BuildLog): string[] {
+  return RUNTIME_SOURCES.map(({ file, flags }) => {
     const src = path.join(sdk, file);
     if (!fs.existsSync(src)) throw new Error(`the C SDK in ${sdk} is incomplete: ${file} is missing`);
     const obj = objectFor(src, 'microvm-');
-    run(cc, [...cflags, ...flags, '-c', src, '-o', obj], commands, warnings);
-    objects.push(obj);
-  }
+    run(cc, [...cflags, ...flags, '-c', src, '-o', obj], log);
+    return obj;
+  });
+}
 
-  const ldflags = [
+/** The link flags of every guest (see microvm.ld). */
+function linkFlags(sdk: string, clang: boolean): string[] {
+  return [
     '-nostdlib',
     '-static',
     // clang treats -no-pie as unused with -static and warns; -static alone already gives ET_EXEC.
@@ -277,8 +336,65 @@ function compileAndLink(sources: string[], sdk: string, outFile: string, objDir:
     '-Wl,-z,noexecstack',
     '-Wl,--eh-frame-hdr',
   ];
-  run(cc, [...ldflags, ...objects, '-o', outFile], commands, warnings);
-  return { elfPath: outFile, commands, warnings };
+}
+
+function compileAndLink(sources: string[], sdk: string, outFile: string, objDir: string, options: BuildOptions): BuildResult {
+  const cc = options.cc ?? process.env.MICROVM_CC ?? 'cc';
+  const optimize = checkedOptimize(options);
+  const clang = isClang(cc);
+  const cflags = cflagsFor(sdk, optimize, options);
+  freshDirs(objDir, outFile);
+
+  const log: BuildLog = { commands: [], warnings: [] };
+  const objectFor = objectNamer(objDir);
+  const objects: string[] = [];
+  for (const src of sources) {
+    const obj = objectFor(src, '');
+    run(cc, [...cflags, '-c', src, '-o', obj], log);
+    objects.push(obj);
+  }
+  objects.push(...compileRuntime(cc, sdk, cflags, objectFor, log));
+  run(cc, [...linkFlags(sdk, clang), ...objects, '-o', outFile], log);
+  return { elfPath: outFile, commands: log.commands, warnings: log.warnings };
+}
+
+/**
+ * A Rust guest: the C runtime as for C guests, then rustc builds the SDK crate and the guest
+ * crate and links them with the runtime objects through the same C compiler and linker script.
+ */
+function buildRustGuest(manifest: GuestManifest, crateRoot: string, vendored: string, outFile: string, objDir: string, options: BuildOptions): BuildResult {
+  const vendoredC = path.join(vendored, 'c');
+  const vendoredRust = path.join(vendored, 'rust');
+  const useVendored = fs.existsSync(path.join(vendoredC, 'include', 'microvm.h')) && fs.existsSync(path.join(vendoredRust, 'src', 'lib.rs'));
+  const sdk = useVendored ? vendoredC : sdkDir();
+  const rustSdk = useVendored ? vendoredRust : rustSdkDir();
+  const cc = options.cc ?? process.env.MICROVM_CC ?? 'cc';
+  const optimize = checkedOptimize(options);
+  const rustc = findRustc(options.rustc);
+  rustcVersion(rustc); // a missing or too old rustc is named before anything is compiled
+  freshDirs(objDir, outFile);
+
+  const log: BuildLog = { commands: [], warnings: [] };
+  const runtime = compileRuntime(cc, sdk, cflagsFor(sdk, optimize, options), objectNamer(objDir), log);
+  const clang = isClang(cc);
+  buildRustCrate(
+    {
+      crateRoot,
+      crateName: manifest.crateName ?? manifest.name.replace(/-/g, '_'),
+      edition: manifest.edition ?? '2021',
+      sdk: rustSdk,
+      outFile,
+      objDir,
+      optimize,
+      rustc,
+      linker: cc,
+      // rustc itself passes -no-pie, which clang does not use with -static.
+      linkArgs: [...linkFlags(sdk, clang), ...(clang ? ['-Wno-unused-command-line-argument'] : []), ...runtime],
+      rustflags: manifest.rustflags ?? [],
+    },
+    log,
+  );
+  return { elfPath: outFile, commands: log.commands, warnings: log.warnings };
 }
 
 const clangCache = new Map<string, boolean>();
@@ -296,37 +412,4 @@ function isClang(cc: string): boolean {
   }
   clangCache.set(cc, result);
   return result;
-}
-
-function quote(arg: string): string {
-  return /^[A-Za-z0-9_\-+=.,/:@%]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
-/**
- * Runs one compiler command synchronously. spawnSync rather than execFileSync so that the
- * diagnostics of a successful command (warnings) are kept too; a failure throws a GuestBuildError
- * whose message carries the command line and the compiler's stderr.
- */
-function run(cmd: string, args: string[], commands: string[], warnings: string[]): void {
-  const line = [cmd, ...args].map(quote).join(' ');
-  commands.push(line);
-  const result = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
-  if (result.error !== undefined) {
-    const err = result.error as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT') {
-      const pkg = /clang/.test(path.basename(cmd)) ? 'clang' : 'gcc';
-      throw new GuestBuildError(
-        `C compiler '${cmd}' not found: install the ${pkg} package (Debian/Ubuntu: sudo apt install ${pkg === 'gcc' ? 'build-essential' : 'clang binutils'}), or choose another compiler (--cc, the microvm.compiler setting)`,
-        line, '');
-    }
-    throw new GuestBuildError(`could not run ${cmd}: ${err.message}\n$ ${line}`, line, '');
-  }
-  const stderr = (result.stderr ?? '').trim();
-  if (result.status !== 0) {
-    const stdout = (result.stdout ?? '').trim();
-    const how = result.signal !== null ? `killed by ${result.signal}` : `exit status ${result.status}`;
-    const detail = [stderr, stdout].filter((x) => x !== '').join('\n') || '(no output)';
-    throw new GuestBuildError(`guest build failed (${how}):\n$ ${line}\n${detail}`, line, stderr);
-  }
-  if (stderr !== '') warnings.push(stderr);
 }

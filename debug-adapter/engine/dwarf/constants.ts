@@ -59,7 +59,7 @@ export const DW_FORM = {
 
 export const DW_LANG = {
   C89: 0x0001, C: 0x0002, C_plus_plus: 0x0004, C99: 0x000c, C_plus_plus_03: 0x0019, C_plus_plus_11: 0x001a,
-  C11: 0x001d, C_plus_plus_14: 0x0021, Mips_Assembler: 0x8001,
+  Rust: 0x001c, C11: 0x001d, C_plus_plus_14: 0x0021, Mips_Assembler: 0x8001,
 } as const;
 
 export const DW_ATE = {

@@ -17,6 +17,7 @@ import { entryPc, scopeChain, UnitFunctions, type FunctionEntry } from './functi
 import { LineTable, type LineLookup, type SourceLocation } from './line-table';
 import { isLocationListForm, readLocationList, type AddressRange } from './lists';
 import { prologueEnd } from './prologue';
+import { isRustUnit, rustPath } from './rust-names';
 import { byteSizeOf, ptype, TypeResolver, type TypeInfo } from './types';
 import type { Unit } from './unit';
 import { readObject, type ObjectBytes } from './value-bytes';
@@ -298,7 +299,8 @@ export class DebugInfo {
           }
         : undefined;
       frames.push({
-        name: dieName(unit, die),
+        // Rust frames are named by their path, as gdb names them: rust_hello::fibonacci.
+        name: isRustUnit(unit) ? rustPath(unit, die) : dieName(unit, die),
         linkageName: linkageName(unit, die),
         inlined: isInlined,
         unit,

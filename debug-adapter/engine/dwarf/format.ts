@@ -4,6 +4,7 @@
 // name, floats with 9/17/21 significant digits, and <optimized out> for unknown bytes.
 import { DW_ATE } from './constants';
 import { formatFloat } from './float-format';
+import { formatRustValue, isRustType } from './rust-format';
 import { byteSizeOf, stripQualifiers, stripTypedefs, typeName, type CompositeType, type EnumType, type TypeInfo } from './types';
 import type { ObjectBytes } from './value-bytes';
 
@@ -17,7 +18,7 @@ export interface FormatEnvironment {
 const PRINT_MAX = 200;
 const REPEAT_THRESHOLD = 10;
 
-function littleEndian(bytes: Uint8Array, offset: number, size: number): bigint {
+export function littleEndian(bytes: Uint8Array, offset: number, size: number): bigint {
   let v = 0n;
   for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[offset + i] ?? 0);
   return v;
@@ -29,7 +30,7 @@ function allKnown(known: Uint8Array, offset: number, size: number): boolean {
 }
 
 /** gdb's validity check of a scalar: optimized out, synthetic pointer, or printable. */
-function scalarStatus(object: ObjectBytes, offset: number, size: number): 'ok' | '<optimized out>' | '<synthetic pointer>' {
+export function scalarStatus(object: ObjectBytes, offset: number, size: number): 'ok' | '<optimized out>' | '<synthetic pointer>' {
   let synthetic = 0;
   for (let i = offset; i < offset + size; i++) {
     const isSynthetic = object.synthetic?.[i] === 1;
@@ -173,9 +174,15 @@ function formatPointer(type: TypeInfo | undefined, address: bigint, env: FormatE
 
 /**
  * The text gdb prints for an object of `type` whose bytes are `object` (at `offset`). Unknown
- * bytes print as <optimized out>.
+ * bytes print as <optimized out>. Types of Rust units print as gdb's Rust language prints them.
  */
 export function formatValue(type: TypeInfo | undefined, object: ObjectBytes, env: FormatEnvironment, offset = 0): string {
+  if (type && isRustType(type)) return formatRustValue(type, object, env, offset);
+  return formatCValue(type, object, env, offset);
+}
+
+/** formatValue in C's syntax, whatever language the type comes from. */
+export function formatCValue(type: TypeInfo | undefined, object: ObjectBytes, env: FormatEnvironment, offset = 0): string {
   if (!type) return 'void';
   const t = stripTypedefs(type);
   const size = byteSizeOf(t);

@@ -8,6 +8,7 @@ import type { Die } from './die';
 import { dieName, inheritedAttribute, originOf } from './die-attributes';
 import { DwarfFormatError } from './errors';
 import { entryPc } from './functions';
+import { isRustUnit, rustPath } from './rust-names';
 import { canonicalBaseName, typeName, type EnumType, type FunctionType, type TypeInfo } from './types';
 import type { Variable } from './variables';
 import type { Unit } from './unit';
@@ -166,9 +167,13 @@ export class NamedEntities {
         if (name === undefined || fn.ranges.length === 0) continue;
         // Where it is entered, not its lowest address: a split function's .cold part may come first.
         const entry: NamedFunction = { name, type: this.functionType(unit, fn.die), address: entryPc(unit, fn.die) + this.info.loadBias, unit, die: fn.die };
-        const list = index.get(name);
-        if (list) list.push(entry);
-        else index.set(name, [entry]);
+        // A Rust function is found by its name and by its path (rust_hello::fibonacci), as in gdb.
+        const path = isRustUnit(unit) ? rustPath(unit, fn.die) : undefined;
+        for (const key of path !== undefined && path !== name ? [name, path] : [name]) {
+          const list = index.get(key);
+          if (list) list.push(entry);
+          else index.set(key, [entry]);
+        }
       }
     }
     this.functionIndex = index;

@@ -5,6 +5,9 @@
 import { DW_AT, DW_ATE, DW_FORM, DW_TAG } from './constants';
 import type { Die } from './die';
 import { DwarfFormatError, hex } from './errors';
+import { isRustUnit } from './rust-names';
+import { rustTypeName } from './rust-type-names';
+import { describeRustType } from './rust-types';
 import type { Unit } from './unit';
 
 export type TypeInfo =
@@ -118,6 +121,13 @@ export class TypeResolver {
   resolve(unit: Unit, die: Die): TypeInfo {
     const cached = this.cache.get(die);
     if (cached) return cached;
+    const type = this.resolveUncached(unit, die);
+    // Rust types keep their Rust facts (path name, enum variants) beside them, for printing.
+    if (isRustUnit(unit)) describeRustType((u, d) => this.typeOf(u, d), unit, die, type);
+    return type;
+  }
+
+  private resolveUncached(unit: Unit, die: Die): TypeInfo {
     // A declaration standing for a type in a type unit (-fdebug-types-section): use the definition.
     const signature = die.attr(DW_AT.signature);
     if (signature) {
@@ -336,6 +346,8 @@ function tagName(type: CompositeType | EnumType): string {
 export function typeName(type: TypeInfo | undefined, declarator = ''): string {
   const join = (base: string, inner: string): string => (inner === '' ? base : `${base} ${inner}`);
   if (!type) return join('void', declarator);
+  const rust = rustTypeName(type);
+  if (rust !== undefined) return join(rust, declarator);
   switch (type.kind) {
     case 'base':
     case 'typedef':
