@@ -1,13 +1,15 @@
 // The `microvm` task type: builds a guest project with the extension's own toolchain (no CLI on
-// PATH), in a terminal that shows the compiler's commands and diagnostics, which the
-// `$microvm-gcc` problem matcher turns into Problems with file and line.
+// PATH), in a terminal that shows the compiler's commands and diagnostics, and puts the
+// compiler's errors and warnings in Problems with file and line (compiler-diagnostics.ts says why
+// not through a problem matcher; `$microvm-gcc` is contributed for shell tasks running the CLI).
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { GuestBuildError } from '../guest-templates/toolchain';
+import { publishCompilerDiagnostics } from './compiler-diagnostics';
 import { build, findProjects, loadProject, type GuestProject } from './guest-projects';
 
 export const TASK_TYPE = 'microvm';
-export const PROBLEM_MATCHER = '$microvm-gcc';
+
 
 export interface BuildTaskDefinition extends vscode.TaskDefinition {
   readonly task: 'build';
@@ -49,10 +51,12 @@ class BuildTerminal implements vscode.Pseudoterminal {
       const result = build(project);
       for (const command of result.commands) this.written.fire(terminalText(`$ ${command}\n`));
       for (const warning of result.warnings) this.written.fire(terminalText(`${warning}\n`));
+      publishCompilerDiagnostics(project.dir, result.warnings.join('\n'));
       this.written.fire(terminalText(`Built ${result.elfPath}\n`));
       return 0;
     } catch (error) {
       const message = error instanceof GuestBuildError ? error.message : `guest build failed: ${(error as Error).message}`;
+      publishCompilerDiagnostics(project.dir, error instanceof GuestBuildError ? error.stderr : '');
       this.written.fire(terminalText(`${message}\n`));
       return 1;
     }
@@ -71,7 +75,6 @@ export function buildTask(definition: BuildTaskDefinition, scope: vscode.Workspa
     name,
     TASK_TYPE,
     new vscode.CustomExecution(async () => new BuildTerminal(() => projectDirOf(definition, scope))),
-    [PROBLEM_MATCHER],
   );
   task.group = vscode.TaskGroup.Build;
   task.presentationOptions = { reveal: vscode.TaskRevealKind.Silent, clear: true };

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { BuildTaskProvider, TASK_TYPE } from './build-task';
 import { GuestFunctionCodeLens } from './codelens';
 import { registerCommands } from './commands';
+import { registerCompilerDiagnostics } from './compiler-diagnostics';
 import { CORE_VIEWER, CoreViewerProvider } from './core-viewer';
 import type { CrashDump } from './crash-dumps';
 import { CRASH_DUMPS_VIEW, CrashDumpsView } from './crash-dumps-view';
@@ -39,6 +40,7 @@ export function activate(context: vscode.ExtensionContext): MicroVmExtensionApi 
     vscode.workspace.onDidChangeWorkspaceFolders(() => crashDumps.watch()),
     vscode.workspace.onDidSaveTextDocument(() => codeLens.refresh()),
   );
+  registerCompilerDiagnostics(context);
   registerCommands(context, channel);
   checkKvmOnce(context);
   return { crashDumps: () => crashDumps.getChildren() };

@@ -96,7 +96,9 @@ test('every contributed command is registered', async () => {
 test('CodeLens: Run and Debug on every MV_GUEST_FUNCTION line', async () => {
   const { source, lineOf } = project();
   await api();
-  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', vscode.Uri.file(source), 10)) ?? [];
+  // The command works on open documents only ("Illegal argument" otherwise).
+  const document = await vscode.workspace.openTextDocument(vscode.Uri.file(source));
+  const lenses = (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri, 10)) ?? [];
   const ours = lenses.filter((lens) => lens.command?.command.startsWith('microvm.'));
   const expected = ['PrintOutput', 'Fibonacci', 'Add', 'DerefNull'].flatMap((name) => [
     `${lineOf(`MV_GUEST_FUNCTION(${name},`)} ▶ Run ${name}`,
