@@ -53,10 +53,11 @@ function copy(from, to) {
   fs.copyFileSync(from, to);
 }
 
-/** Copies a tree, leaving out build outputs and crash dumps (guest projects may hold them). */
+/** Copies a tree, leaving out build outputs (make's build/, cargo's target/) and crash dumps,
+ *  which guest projects may hold. */
 function copyTree(from, to) {
   for (const entry of fs.readdirSync(from, { withFileTypes: true })) {
-    if (['build', 'microvm-crashes', 'node_modules'].includes(entry.name) || /\.(o|elf|core)$/.test(entry.name)) continue;
+    if (['build', 'target', 'microvm-crashes', 'node_modules'].includes(entry.name) || /\.(o|elf|core)$/.test(entry.name)) continue;
     const src = path.join(from, entry.name);
     if (entry.isDirectory()) copyTree(src, path.join(to, entry.name));
     else if (entry.isFile()) copy(src, path.join(to, entry.name));
@@ -107,7 +108,7 @@ function stage(dir) {
   fs.mkdirSync(path.dirname(stagedAddon), { recursive: true });
   execFileSync('strip', ['--strip-unneeded', '-o', stagedAddon, addon]);
 
-  // The C SDK and every project template (a folder with a microvm.json): `microvm new`/`build`
+  // The guest SDKs and every project template (a folder with a microvm.json): `microvm new`/`build`
   // and the toolchain bundled in dist/ find them by walking up from dist/ to guest-templates/.
   const templates = path.join(root, 'guest-templates');
   for (const entry of fs.readdirSync(templates, { withFileTypes: true })) {

@@ -6,7 +6,8 @@
 //                                               code-server's extension host (the repository's build)
 //   out/test/workbench/ui/*.ui.js               UI tests: the .vsix installed alone, driven by Chromium
 // Usage: node scripts/workbench/run.mjs [--no-build] [--update-screenshots] [file-substring...]
-//   --update-screenshots  the UI tests write the README's screenshots (docs/images/) too
+//   --update-screenshots  the UI tests write the README's screenshots into docs/images/ (quantized
+//                         with pngquant when it is installed)
 // The runner's `# pass N` / `# fail N` lines are what .ci/run adds up. A failing step keeps its
 // screenshot and code-server's logs in workbench-artifacts/ and prints where.
 import { spawnSync } from 'node:child_process';

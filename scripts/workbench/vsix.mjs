@@ -87,9 +87,11 @@ export function manifestFileReferences(manifest, exists) {
     } else if (Array.isArray(value)) value.forEach(visit);
     else if (value && typeof value === 'object') Object.values(value).forEach(visit);
   };
-  // Not repository-only fields: the bin, the scripts and the dependencies name no shipped files.
-  const { scripts: _s, bin: _b, dependencies: _d, devDependencies: _dd, repository: _r, ...rest } = manifest;
-  visit(rest);
+  // Fields for npm and the repository, not for VS Code, name no shipped files: the bin, the
+  // scripts, the npm entry points and type declarations of the host API...
+  const npmOnly = new Set(['scripts', 'bin', 'dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies',
+    'repository', 'exports', 'types', 'typings', 'files', 'directories', 'module', 'bugs', 'homepage', 'funding']);
+  visit(Object.fromEntries(Object.entries(manifest).filter(([key]) => !npmOnly.has(key))));
   return [...found].sort();
 }
 
@@ -130,7 +132,7 @@ const ALLOWED = [
 /** Never shipped even where ALLOWED would match: sources, maps, build outputs, crash dumps. */
 const FORBIDDEN = [
   /\.(ts|map|o|elf|core|vsix)$/,
-  /^extension\/guest-templates\/[^/]+\/(build|microvm-crashes)\//,
+  /^extension\/guest-templates\/[^/]+\/(.+\/)?(build|target|microvm-crashes|node_modules)\//,
   /^extension\/guest-templates\/[^/]+\.\w+$/, // toolchain.ts, build-cache.ts & co. are bundled
 ];
 

@@ -63,12 +63,11 @@ test('F9 in hello.c, start debugging: the workbench shows the stop in PrintOutpu
   const msg = await s.step('read msg in the Variables view', () => wb.waitForVariable('msg'));
   assert.match(msg, /"Hello"/, `msg's value (${msg})`);
 
-  const shot = process.env.MICROVM_WB_UPDATE_SCREENSHOTS === '1'
-    ? path.join(REPO_ROOT, 'docs', 'images', 'debug-session.png')
-    : path.join(ARTIFACTS_DIR, 'screenshots', 'debug-session.png');
+  const forDocs = process.env.MICROVM_WB_UPDATE_SCREENSHOTS === '1';
+  const shot = forDocs ? path.join(REPO_ROOT, 'docs', 'images', 'debug-session.png') : path.join(ARTIFACTS_DIR, 'screenshots', 'debug-session.png');
   // The Debug Console is empty at this stop: closing the panel shows more of the source.
   await s.step('close the panel', () => wb.runCommand('View: Hide Panel'));
-  await s.step('take the screenshot', () => wb.screenshot(shot));
+  await s.step('take the screenshot', () => wb.screenshot(shot, { forDocs }));
   console.log(`# screenshot: ${shot}`);
 
   await s.step('continue to the end of the call', () => wb.runCommand('Debug: Continue'));
