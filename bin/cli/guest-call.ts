@@ -2,10 +2,10 @@
 // for the commands that call guest functions (run, bench).
 import { inspectGuest } from '../../native/lib';
 import { ArgumentError, convertArguments, formatSignature } from '../../native/lib/presentation';
-import type { FunctionSignature, GuestValue } from '../../native/lib/types';
+import type { FunctionSignature, GuestFile, GuestValue } from '../../native/lib/types';
 import { UsageError } from './args';
 
-export function findFunction(elf: string, name: string): FunctionSignature {
+export function findFunction(elf: string | GuestFile, name: string): FunctionSignature {
   const { functions } = inspectGuest(elf);
   const signature = functions.find((f) => f.name === name);
   if (!signature) {

@@ -13,7 +13,7 @@ import { HostFunctionRegistry } from './host-functions';
 import { fromNativeError } from './native-errors';
 import { encodeCall } from './records';
 import type { SandboxInternals } from './sandbox-internals';
-import type { CallResult, FunctionSignature, GuestFault, GuestValue, HostCallRecord, SandboxOptions } from './types';
+import type { CallResult, FunctionSignature, GuestFault, GuestFile, GuestValue, HostCallRecord, SandboxOptions } from './types';
 import { runSliced, type RunPrologue } from './vcpu-runs';
 
 const DEFAULT_TIMEOUT_MS = 5000;
@@ -34,10 +34,11 @@ function symbolTableOf(guestPath: string, loadBias: bigint): SymbolTable {
   return table;
 }
 
-function readGuest(guest: string | Uint8Array): { bytes: Uint8Array; guestPath?: string } {
-  if (typeof guest !== 'string') return { bytes: guest };
+function readGuest(guest: string | Uint8Array | GuestFile): { bytes: Uint8Array; guestPath?: string; read: boolean } {
+  if (guest instanceof Uint8Array) return { bytes: guest, read: false };
+  if (typeof guest !== 'string') return { bytes: guest.bytes, guestPath: path.resolve(guest.path), read: false };
   try {
-    return { bytes: fs.readFileSync(guest), guestPath: path.resolve(guest) };
+    return { bytes: fs.readFileSync(guest), guestPath: path.resolve(guest), read: true };
   } catch (error) {
     throw new MicroVmError('ELF_INVALID', `cannot read guest ${guest}: ${(error as Error).message}`);
   }
@@ -90,22 +91,27 @@ export class Sandbox {
   /** What call sessions and debug calls see of this sandbox; the addon handle stays private. */
   private readonly internals: SandboxInternals;
 
-  /** Creates the VM, loads the guest, runs its initialisation and snapshots it. */
-  static create(guest: string | Uint8Array, options: SandboxOptions = {}): Sandbox {
-    const { bytes, guestPath } = readGuest(guest);
-    return new Sandbox(bytes, guestPath, options);
+  /**
+   * Creates the VM, loads the guest, runs its initialisation and snapshots it. The guest is a path,
+   * its bytes, or both (a GuestFile: bytes already read, named by their file).
+   */
+  static create(guest: string | Uint8Array | GuestFile, options: SandboxOptions = {}): Sandbox {
+    const { bytes, guestPath, read } = readGuest(guest);
+    return new Sandbox(bytes, guestPath, read, options);
   }
 
-  /** The guest's bytes when it was given as bytes; a guest given by path is re-read for symbols. */
+  /** The guest's bytes when they were given; a guest read from its path is re-read for symbols. */
   private readonly elfBytes: Uint8Array | undefined;
 
   private constructor(
     elfBytes: Uint8Array,
     readonly guestPath: string | undefined,
+    readFromPath: boolean,
     private readonly options: SandboxOptions,
   ) {
-    // Idle sandboxes should cost little: keep no copy of a guest that can be read again.
-    this.elfBytes = guestPath ? undefined : elfBytes;
+    // Idle sandboxes should cost little: keep no copy of a guest that can be read again. Bytes the
+    // caller gave are theirs already: keeping a reference copies nothing and saves that read.
+    this.elfBytes = readFromPath ? undefined : elfBytes;
     this.timeoutMs = checkTimeout(options.timeoutMs);
     this.inlineSliceUs = checkInlineSlice(options.inlineSliceUs);
     checkSizes(options);
@@ -383,7 +389,7 @@ export class Sandbox {
 }
 
 /** Validates a guest ELF without creating a VM and lists its functions. */
-export function inspectGuest(guest: string | Uint8Array): { functions: FunctionSignature[]; entry: bigint; positionIndependent: boolean } {
+export function inspectGuest(guest: string | Uint8Array | GuestFile): { functions: FunctionSignature[]; entry: bigint; positionIndependent: boolean } {
   const { bytes, guestPath } = readGuest(guest);
   try {
     const info = nativeAddon().inspectElf(bytes);

@@ -121,6 +121,16 @@ export interface CallResult {
   readonly durationUs: number;
 }
 
+/**
+ * A guest ELF the caller has already read: its bytes, and the file they came from. Sandbox.create
+ * and inspectGuest use the bytes without reading the file again; crash dumps are named after the
+ * file and record its path, as for a guest given by path.
+ */
+export interface GuestFile {
+  readonly path: string;
+  readonly bytes: Uint8Array;
+}
+
 export interface SandboxOptions {
   /** Guest memory size in bytes (multiple of 4096, at most 256 MiB). Default 2 MiB. */
   memorySize?: number;

@@ -6,7 +6,7 @@ import { flagValue, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 import { EXIT_OK, type Io } from '../io';
 import { hostRefusal, parseBufferSize, parseMemorySize, parsePositiveInteger } from '../options';
-import { resolveGuest } from './guest-path';
+import { readGuestFile } from './guest-path';
 import { convert, findFunction } from '../guest-call';
 
 export const benchCommand: Command = {
@@ -40,7 +40,7 @@ export const benchCommand: Command = {
     const input = flagValue(args, 'input-size');
     if (input !== undefined) options.inputBufferSize = parseBufferSize(input, '--input-size');
 
-    const elf = resolveGuest(io, given);
+    const elf = readGuestFile(io, given);
     const signature = findFunction(elf, functionName);
     const values = convert(signature, texts);
     const sandbox = createOrRefuse(() => Sandbox.create(elf, options));
@@ -49,7 +49,7 @@ export const benchCommand: Command = {
         throw hostRefusal(err) ?? err;
       });
       if (args.flags.has('json')) {
-        const report = { guest: elf, function: signature.name, mode, warmup: warmup ?? Math.max(1, Math.floor(iterations / 10)), ...timing };
+        const report = { guest: elf.path, function: signature.name, mode, warmup: warmup ?? Math.max(1, Math.floor(iterations / 10)), ...timing };
         io.out(JSON.stringify(report, null, 2) + '\n');
       } else {
         io.out(`${formatSignature(signature)}: ${timing.iterations} warm ${mode} calls, restore included\n`);

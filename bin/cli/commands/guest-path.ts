@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { GuestFile } from '../../../native/lib/types';
 import type { Io } from '../io';
 
 /** Resolves a guest ELF path against the working directory; a missing file fails with exit 1. */
@@ -8,4 +9,17 @@ export function resolveGuest(io: Io, given: string): string {
   if (!fs.existsSync(full)) throw new Error(`no such guest ELF: ${given}`);
   if (!fs.statSync(full).isFile()) throw new Error(`not a file: ${given}`);
   return full;
+}
+
+/**
+ * Resolves and reads a guest ELF once; the commands hand the bytes to inspectGuest and
+ * Sandbox.create, which then read nothing themselves.
+ */
+export function readGuestFile(io: Io, given: string): GuestFile {
+  const full = resolveGuest(io, given);
+  try {
+    return { path: full, bytes: fs.readFileSync(full) };
+  } catch (error) {
+    throw new Error(`cannot read guest ELF ${given}: ${(error as Error).message}`);
+  }
 }

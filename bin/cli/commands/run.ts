@@ -6,7 +6,7 @@ import { flagValue, UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 import { EXIT_FAILURE, EXIT_OK, type Io } from '../io';
 import { crashDumpDirOption, DEFAULT_CRASH_DUMP_DIR, hostRefusal, parseBufferSize, parseMemorySize, parseTimeoutMs } from '../options';
-import { resolveGuest } from './guest-path';
+import { readGuestFile } from './guest-path';
 import { convert, findFunction } from '../guest-call';
 
 export const runCommand: Command = {
@@ -59,7 +59,7 @@ export const runCommand: Command = {
     if (!json) options.onPrint = (text) => io.out(text);
 
     try {
-      const elf = resolveGuest(io, given);
+      const elf = readGuestFile(io, given);
       const signature = findFunction(elf, functionName);
       const values = convert(signature, texts);
       const sandbox = Sandbox.create(elf, options);
