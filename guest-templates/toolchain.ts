@@ -34,6 +34,9 @@ export interface BuildOptions {
   /** Where to write the ELF (buildGuest only; relative to the project). Default: the manifest's
    *  `output`, else `build/<name>.elf`. */
   outFile?: string;
+  /** Where object files go (buildGuest only; emptied first). Default: `<project>/build/obj`.
+   *  Concurrent builds of one project need one each. */
+  objDir?: string;
 }
 
 export interface BuildResult {
@@ -258,7 +261,7 @@ export function buildGuest(dir: string, options: BuildOptions = {}): BuildResult
   }
   const vendored = path.join(root, VENDORED_SDK);
   const outFile = path.resolve(root, options.outFile ?? manifest.output ?? path.join('build', `${manifest.name}.elf`));
-  const objDir = path.join(root, 'build', 'obj');
+  const objDir = path.resolve(root, options.objDir ?? path.join('build', 'obj'));
   const opts: BuildOptions = { ...options, extraCflags: [...(manifest.cflags ?? []), ...(options.extraCflags ?? [])] };
   if (manifest.language === 'rust') return buildRustGuest(manifest, sources[0], vendored, outFile, objDir, opts);
   const sdk = fs.existsSync(path.join(vendored, 'include', 'microvm.h')) ? vendored : sdkDir();

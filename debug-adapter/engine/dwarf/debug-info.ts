@@ -17,6 +17,7 @@ import { entryPc, scopeChain, UnitFunctions, type FunctionEntry } from './functi
 import { LineTable, type LineLookup, type SourceLocation } from './line-table';
 import { isLocationListForm, readLocationList, type AddressRange } from './lists';
 import { prologueEnd } from './prologue';
+import { demangleSymbolic } from './rust-demangle';
 import { isRustUnit, rustPath } from './rust-names';
 import { byteSizeOf, ptype, TypeResolver, type TypeInfo } from './types';
 import type { Unit } from './unit';
@@ -405,9 +406,15 @@ export class DebugInfo {
     return { text, printText: plain ? text : printPrefix(type) + text, type, location, object };
   }
 
-  /** What formatting needs: memory for strings, ELF symbols for <symbol+offset>. */
+  /** What formatting needs: memory for strings, ELF symbols for <symbol+offset> (Rust ones demangled, as gdb prints them). */
   formatEnvironment(memory: Pick<EvaluationContext, 'readMemory'>): FormatEnvironment {
-    return { readMemory: (a, n) => memory.readMemory(a, n), symbolize: (a) => this.code.symbolize(a - this.loadBias) };
+    return {
+      readMemory: (a, n) => memory.readMemory(a, n),
+      symbolize: (a) => {
+        const symbol = this.code.symbolize(a - this.loadBias);
+        return symbol === undefined ? undefined : demangleSymbolic(symbol);
+      },
+    };
   }
 
   /** What evaluating an expression of `unit` in a frame of `fn` needs: frame base, base types, entry values. */

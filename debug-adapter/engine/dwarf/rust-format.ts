@@ -7,7 +7,6 @@
 import { DW_ATE } from './constants';
 import { formatFloat } from './float-format';
 import { formatCValue, formatValue, littleEndian, scalarStatus, type FormatEnvironment } from './format';
-import { demangleSymbolic } from './rust-demangle';
 import { rustTypeName } from './rust-type-names';
 import { isRustChar, rustTypeInfo, type RustEnumLayout } from './rust-types';
 import { byteSizeOf, stripQualifiers, type CompositeType, type EnumType, type TypeInfo } from './types';
@@ -81,7 +80,7 @@ function rustChar(code: number): string {
 
 function formatPointer(target: TypeInfo | undefined, address: bigint, env: FormatEnvironment): string {
   const symbol = address !== 0n ? env.symbolize?.(address) : undefined;
-  const text = `0x${address.toString(16)}${symbol !== undefined ? ` <${demangleSymbolic(symbol)}>` : ''}`;
+  const text = `0x${address.toString(16)}${symbol !== undefined ? ` <${symbol}>` : ''}`;
   // A pointer to a byte array (`&[u8; 5]`, as for b"hello") shows the bytes as a byte string.
   const pointee = target ? stripQualifiers(target) : undefined;
   if (pointee?.kind === 'array' && pointee.counts.length === 1 && isU8(pointee.element)) {

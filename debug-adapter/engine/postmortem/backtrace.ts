@@ -120,8 +120,9 @@ export function sourceBacktrace(info: DebugInfo, registers: FrameRegisters, memo
         line: fn.location?.line,
         inlined: fn.inlined,
         arguments: frameArguments(info, frame, inlineIndex, memory),
-        // gdb prints no address for an inlined frame's caller and for a pc at a line's start.
-        showAddress: !atLineStart && inlineIndex === chain.length - 1,
+        // gdb prints no address for an inlined frame's caller (every frame of the chain but the
+        // innermost: frame_show_address) and for a pc at a line's start.
+        showAddress: !atLineStart && inlineIndex === 0,
       });
     });
   }
