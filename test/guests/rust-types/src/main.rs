@@ -108,12 +108,12 @@ guest_function!(Inspect = inspect_entry, i32, u32);
 
 /// A loop to step through: the DAP test stops here and reads `sum`, `i`, `label` and `point`.
 fn accumulate(count: u32, label: &str) -> u64 {
-    let point = Point { x: count as i32, y: -1 };
-    let mut sum: u64 = 0;
+    let point = Point { x: count as i32, y: -1 }; // MARK: point
+    let mut sum: u64 = 0; // MARK: sum
     for i in 0..count {
-        sum += u64::from(i) * 2;
+        sum += u64::from(i) * 2; // MARK: loop body
     }
-    println!("{}: {} ({:?})", label, sum, point);
+    println!("{}: {} ({:?})", label, sum, point); // MARK: print
     sum
 }
 guest_function!(Accumulate = accumulate, u64, u32, string);
