@@ -99,4 +99,26 @@ describe('debug adapter over stdio: a Rust guest', { skip: needsKvm || rustSkip 
     assert.equal((await dap.values()).get('n'), '3');
     await dap.client.disconnectRequest({});
   });
+
+  test('Rust values expand: an enum into its variant\'s fields, a slice into its elements', async () => {
+    const dap = await session();
+    await dap.stopAfter(() => dap.launch({ program: elf, function: 'Inspect', args: [3] }, () =>
+      dap.client.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints: [{ line: mark('crash call') }] })));
+    assert.equal((await dap.top()).name, 'rust_types::inspect');
+    const rows = await dap.variables((await dap.scope('Locals')).variablesReference);
+    const row = (name: string) => rows.find((v) => v.name === name)!;
+    const children = async (name: string) => (await dap.variables(row(name).variablesReference)).map((v) => `${v.name}=${v.value}`);
+    assert.equal(row('opt').value, 'core::option::Option<i32>::Some(5)');
+    assert.equal(row('opt').type, 'core::option::Option<i32>');
+    assert.deepEqual(await children('opt'), ['0=5']);
+    assert.equal(row('none').variablesReference, 0, 'None has nothing to expand');
+    assert.deepEqual(await children('s2'), ['w=3', 'h=4']);
+    assert.deepEqual(await children('s4'), ['0=-2', '1=true']);
+    assert.deepEqual(await children('slice'), ['[0]=1', '[1]=2', '[2]=3']);
+    assert.deepEqual(await children('data'), ['[0]=4', '[1]=5']);
+    assert.deepEqual(await children('p'), ['x=1', 'y=2']);
+    assert.equal(row('greeting').value, '"hello"');
+    assert.deepEqual((await children('greeting')).map((c) => c.split('=')[0]), ['data_ptr', 'length']);
+    await dap.client.disconnectRequest({});
+  });
 });

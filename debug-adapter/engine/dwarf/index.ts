@@ -35,6 +35,14 @@ export { formatValue, formatCharArray, escapeChar, printPrefix } from './format'
 export type { FormatEnvironment } from './format';
 export { formatFloat, formatIeeeBits } from './float-format';
 
+// Rust (DW_LANG_Rust units): path names, enum layouts, gdb's Rust printer
+export { isRustUnit, rustPath } from './rust-names';
+export { rustTypeInfo, activeVariant } from './rust-types';
+export type { RustTypeInfo, RustEnumLayout, RustVariant } from './rust-types';
+export { rustTypeName } from './rust-type-names';
+export { formatRustValue, isRustType, isRustSlice } from './rust-format';
+export { demangleRustLegacy } from './rust-demangle';
+
 // Types
 export { TypeResolver, typeName, ptype, byteSizeOf, stripTypedefs, stripQualifiers, canonicalBaseName } from './types';
 export { NamedEntities } from './named-entities';

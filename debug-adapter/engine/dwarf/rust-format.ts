@@ -8,7 +8,7 @@ import { DW_ATE } from './constants';
 import { formatFloat } from './float-format';
 import { formatCValue, formatValue, littleEndian, scalarStatus, type FormatEnvironment } from './format';
 import { rustTypeName } from './rust-type-names';
-import { isRustChar, rustTypeInfo, type RustEnumLayout } from './rust-types';
+import { activeVariant, isRustChar, rustTypeInfo, type RustEnumLayout } from './rust-types';
 import { byteSizeOf, stripQualifiers, type CompositeType, type EnumType, type TypeInfo } from './types';
 import type { ObjectBytes } from './value-bytes';
 
@@ -102,7 +102,8 @@ function isTupleStruct(type: CompositeType): boolean {
   return type.members.length > 0 && type.members.every((m, i) => m.name === `__${i}`);
 }
 
-function isSlice(type: CompositeType): boolean {
+/** A Rust slice or str reference (`&[T]`, `&str`): a named struct of `data_ptr` and `length`. */
+export function isRustSlice(type: CompositeType): boolean {
   const names = type.members.map((m) => m.name).sort();
   return type.name !== undefined && names.length === 2 && names[0] === 'data_ptr' && names[1] === 'length';
 }
@@ -110,7 +111,7 @@ function isSlice(type: CompositeType): boolean {
 function formatComposite(type: CompositeType, object: ObjectBytes, env: FormatEnvironment, offset: number): string {
   const info = rustTypeInfo(type);
   if (info?.layout) return formatEnumWithData(type, info.layout, object, env, offset);
-  if (isSlice(type)) return formatSlice(type, object, env, offset);
+  if (isRustSlice(type)) return formatSlice(type, object, env, offset);
   const name = rustTypeName(type) ?? type.name;
   const tuple = name !== undefined && name.startsWith('(');
   const tupleStruct = !tuple && isTupleStruct(type);
@@ -129,15 +130,9 @@ function formatComposite(type: CompositeType, object: ObjectBytes, env: FormatEn
 
 function formatEnumWithData(type: CompositeType, layout: RustEnumLayout, object: ObjectBytes, env: FormatEnvironment, offset: number): string {
   if (layout.variants.length === 0) return `${rustTypeName(type) ?? type.name ?? ''} {<No data fields>}`;
-  let variant = layout.variants[0];
-  if (layout.discriminant && layout.variants.length > 1) {
-    const { offset: at, size } = layout.discriminant;
-    if (scalarStatus(object, offset + at, size) !== 'ok') return '<optimized out>';
-    const value = littleEndian(object.bytes, offset + at, size);
-    const found = layout.variants.find((v) => v.discriminant === value) ?? layout.variants.find((v) => v.discriminant === undefined);
-    if (!found) return '<error: Could not find active enum variant>';
-    variant = found;
-  }
+  const variant = activeVariant(layout, object, offset);
+  if (variant === 'unknown') return '<optimized out>';
+  if (!variant) return '<error: Could not find active enum variant>';
   const body = variant.type ? stripQualifiers(variant.type) : undefined;
   const name = (variant.type && rustTypeName(variant.type)) ?? variant.name;
   if (!body || (body.kind !== 'struct' && body.kind !== 'union') || body.members.length === 0) return name;

@@ -7,6 +7,7 @@ import type { Die } from './die';
 import { rustPath } from './rust-names';
 import type { TypeInfo } from './types';
 import type { Unit } from './unit';
+import type { ObjectBytes } from './value-bytes';
 
 export interface RustVariant {
   /** The variant's name (`Some`), the name of its member in the variant part. */
@@ -87,4 +88,21 @@ function memberOffset(unit: Unit, member: Die): number {
 /** Whether a base type is Rust's `char` (a Unicode scalar value, DW_ATE_UTF). */
 export function isRustChar(type: TypeInfo): boolean {
   return type.kind === 'base' && type.encoding === DW_ATE.UTF;
+}
+
+/**
+ * The variant an enum value holds: the one whose discriminant value matches, else the default
+ * (niche-holding) one; 'unknown' when the discriminant's bytes are not known, undefined when no
+ * variant matches.
+ */
+export function activeVariant(layout: RustEnumLayout, object: ObjectBytes, offset: number): RustVariant | 'unknown' | undefined {
+  if (layout.variants.length === 0) return undefined;
+  if (!layout.discriminant || layout.variants.length === 1) return layout.variants[0];
+  const { offset: at, size } = layout.discriminant;
+  let value = 0n;
+  for (let i = size - 1; i >= 0; i--) {
+    if (object.known[offset + at + i] !== 0xff) return 'unknown';
+    value = (value << 8n) | BigInt(object.bytes[offset + at + i]);
+  }
+  return layout.variants.find((v) => v.discriminant === value) ?? layout.variants.find((v) => v.discriminant === undefined);
 }

@@ -6,6 +6,7 @@ import { byteSizeOf, type ReadFailure, type TypeInfo } from '../dwarf';
 import { dereference, elementType, memberOf } from './access';
 import { coreType, pointee } from './c-types';
 import { EvaluationError } from './errors';
+import { rustChildren } from './rust-children';
 import { postfixOperand, Value } from './value';
 
 export interface ValueChild {
@@ -23,6 +24,8 @@ function hasPointee(target: TypeInfo | undefined): boolean {
 }
 
 export function childCount(value: Value): number {
+  const rust = rustChildren(value);
+  if (rust) return rust.count;
   const t = coreType(value.type);
   switch (t.kind) {
     case 'struct':
@@ -39,6 +42,9 @@ export function childCount(value: Value): number {
 }
 
 export function childrenOf(value: Value, start: number, count: number): ValueChild[] {
+  // Rust enums show their variant's fields, slices their elements.
+  const rust = rustChildren(value);
+  if (rust) return rust.children(start, count);
   const total = childCount(value);
   const first = Math.max(0, start);
   const end = Math.min(total, first + Math.max(0, count));

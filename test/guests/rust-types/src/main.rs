@@ -98,7 +98,7 @@ fn inspect(n: u32, name: &str, data: &[i32]) -> i32 {
     let total = segment.length2() + greeting.len() as i32 + GREETING.len() as i32;
     let _keep = (&greeting, &unicode, &long, &repeated, &slice, &empty, &bytes, &zeros, &opt, &none, &maybe_ref, &pr, &pair, &marker, &c);
     let _keep2 = (&s1, &s2, &s3, &s4, &tup, &arr, &ch, &crab, &flag, &res, &ok, &v, &text, &big, &neg, &f, &unit, &nested, &color_opt);
-    crash(core::ptr::null()) + total + n as i32 + name.len() as i32 + data.len() as i32
+    crash(core::ptr::null()) + total + n as i32 + name.len() as i32 + data.len() as i32 // MARK: crash call
 }
 
 fn inspect_entry(n: u32) -> i32 {
