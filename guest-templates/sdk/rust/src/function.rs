@@ -52,6 +52,8 @@ macro_rules! __guest_shim {
     (@munch $name:ident, $function:path, $ret:ident, [$($arg:ident : $ty:ident,)*], [$($unused:ident)*], ) => {
         #[allow(non_snake_case)]
         extern "C" fn $name($($arg: $crate::__guest_type!(abi $ty)),*) -> $crate::__guest_type!(abi $ret) {
+            // A debugger stopped here (stopOnEntry) is in the shim guest_function! wrote for your
+            // function: Step Into enters it (a `string`/`bytes` argument is converted first).
             $crate::__guest_type!(result $ret, $function($($crate::__guest_type!(arg $ty, $arg)),*))
         }
     };
