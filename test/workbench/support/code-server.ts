@@ -246,7 +246,7 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
     }
     const text = fs.readFileSync(logFile, 'utf8');
     await stop({ keep: true });
-    lastError = new Error(`code-server ${exited ?? 'did not answer in time'} on port ${port}; its output (${logFile}):\n${text.split('\n').slice(-30).join('\n')}`);
+    lastError = new Error(`code-server ${exited ?? 'did not answer in time'} on port ${port}; the end of its output:\n${text.split('\n').slice(-30).join('\n')}`);
     // A port taken between freePort() and the bind is the one failure worth another try.
     if (!/EADDRINUSE/.test(text)) break;
   }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TestResult } from '../extension-host/harness';
 import { launchBrowser } from './browser';
-import { makeDirs, QUIET_SETTINGS, startCodeServer, writeUserSettings } from './code-server';
+import { CodeServer, makeDirs, QUIET_SETTINGS, startCodeServer, writeUserSettings } from './code-server';
 import { ARTIFACTS_DIR } from './session';
 
 export interface ExtensionHostRun {
@@ -41,7 +41,14 @@ export async function runExtensionHostTests(options: ExtensionHostOptions): Prom
   const resultsFile = path.join(dirs.home, 'results.json');
   const consoleLog: string[] = [];
   writeUserSettings(dirs, QUIET_SETTINGS);
-  const server = await startCodeServer({ folder: options.folder, dirs, env: { ...options.env, MICROVM_WB_RESULTS: resultsFile } });
+  let server: CodeServer;
+  try {
+    server = await startCodeServer({ folder: options.folder, dirs, env: { ...options.env, MICROVM_WB_RESULTS: resultsFile } });
+  } catch (err) {
+    // The error carries code-server's output.
+    fs.rmSync(dirs.home, { recursive: true, force: true });
+    throw err;
+  }
   let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
   let exitCode: number | undefined;
   let failure: string | undefined;

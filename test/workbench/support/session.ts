@@ -45,9 +45,16 @@ export class WorkbenchSession {
 
   static async start(options: SessionOptions): Promise<WorkbenchSession> {
     const dirs = makeDirs();
-    for (const vsix of options.vsixes ?? [packagedVsix()]) installExtension(dirs, vsix);
-    writeUserSettings(dirs, options.settings ?? QUIET_SETTINGS);
-    const server = await startCodeServer({ folder: options.folder, dirs });
+    let server: CodeServer;
+    try {
+      for (const vsix of options.vsixes ?? [packagedVsix()]) installExtension(dirs, vsix);
+      writeUserSettings(dirs, options.settings ?? QUIET_SETTINGS);
+      server = await startCodeServer({ folder: options.folder, dirs });
+    } catch (err) {
+      // The error carries code-server's output.
+      fs.rmSync(dirs.home, { recursive: true, force: true });
+      throw err;
+    }
     let browser: Browser;
     try {
       browser = await launchBrowser({ viewport: options.viewport });
