@@ -89,9 +89,9 @@ for (const optimize of ['0', '2'] as const) {
       assert.ok(ours.some((line) => / rust_types::inspect \(/.test(line)), 'frames are named by their Rust path');
     });
 
-    // At -O2, gdb 13 itself fails on some optimised Rust locals (internal-error in gdbtypes.h), so
-    // only the backtrace is compared there.
-    test('every frame\'s arguments and locals are gdb\'s `info args` and `info locals`, in gdb\'s order', { skip: optimize !== '0' && 'gdb 13 hits an internal error on -O2 Rust locals' }, () => {
+    // At -O2, gdb 13 itself fails on some optimised Rust locals (internal-error in gdbtypes.h): the
+    // oracle has nothing to compare with, so only the backtrace is compared there.
+    if (optimize === '0') test('every frame\'s arguments and locals are gdb\'s `info args` and `info locals`, in gdb\'s order', () => {
       const count = Math.min(frames.length, 6);
       const theirs = gdbVariables(elf, core, count);
       for (let i = 0; i < count; i++) {
