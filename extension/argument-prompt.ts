@@ -25,7 +25,7 @@ export async function askArguments(fn: FunctionSignature): Promise<GuestValue[] 
   return parse(line); // validateInput accepted it
 }
 
-/** Arguments as a launch configuration carries them (JSON; -0 kept as "-0"). */
+/** Arguments as a launch configuration carries them (the JSON that launch configurations accept). */
 export function launchArguments(values: readonly GuestValue[]): JsonValue[] {
-  return values.map((value) => (typeof value === 'number' && Object.is(value, -0) ? '-0' : toJsonValue(value)));
+  return values.map((value) => toJsonValue(value));
 }

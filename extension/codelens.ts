@@ -1,5 +1,5 @@
-// "Run" and "Debug" over every MV_GUEST_FUNCTION declaration of a guest project's sources. The
-// commands build a stale ELF first.
+// "Run" and "Debug" over every guest function declaration (C's MV_GUEST_FUNCTION, Rust's
+// guest_function!) of a guest project's sources. The commands build a stale ELF first.
 import * as vscode from 'vscode';
 import { declaredFunctions } from './guest-functions';
 import { projectOf } from './guest-projects';

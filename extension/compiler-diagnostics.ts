@@ -3,6 +3,7 @@
 // workbench and resolves absolute paths there, which fails in remote workbenches (code-server,
 // Remote-SSH: the files live on the other side), and it can miss lines a task prints just before
 // it ends (microsoft/vscode#92868).
+import path from 'node:path';
 import * as vscode from 'vscode';
 import { parseCompilerOutput, type CompilerMessage } from './compiler-output';
 
@@ -32,7 +33,8 @@ export function publishCompilerDiagnostics(projectDir: string, output: string): 
     diagnostic.source = 'guest build';
     byFile.set(message.file, [...(byFile.get(message.file) ?? []), diagnostic]);
   }
-  for (const [file, diagnostics] of byFile) collection.set(vscode.Uri.file(file), diagnostics);
+  // rustc names files relative to where it ran (the project); gcc and clang as they were given.
+  for (const [file, diagnostics] of byFile) collection.set(vscode.Uri.file(path.resolve(projectDir, file)), diagnostics);
 }
 
 function collectionEntries(): [vscode.Uri, readonly vscode.Diagnostic[]][] {

@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): MicroVmExtensionApi 
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, configurations),
     vscode.debug.registerDebugConfigurationProvider(DEBUG_TYPE, configurations, vscode.DebugConfigurationProviderTriggerKind.Dynamic),
     vscode.tasks.registerTaskProvider(TASK_TYPE, new BuildTaskProvider()),
-    vscode.languages.registerCodeLensProvider({ language: 'c', scheme: 'file' }, codeLens),
+    vscode.languages.registerCodeLensProvider([{ language: 'c', scheme: 'file' }, { language: 'rust', scheme: 'file' }], codeLens),
     vscode.window.registerTreeDataProvider(CRASH_DUMPS_VIEW, crashDumps),
     vscode.window.registerCustomEditorProvider(CORE_VIEWER, new CoreViewerProvider(), { supportsMultipleEditorsPerDocument: true }),
     vscode.commands.registerCommand('microvm.refreshCrashDumps', () => crashDumps.refresh()),

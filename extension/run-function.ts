@@ -4,6 +4,7 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { Sandbox, isMicroVmError } from '../native/lib';
+import { checkCrashDumpDir } from '../native/lib/crash-dump';
 import type { GuestValue } from '../native/lib/types';
 import { describeFault, formatDuration, formatError, formatValue } from '../native/lib/presentation';
 import { askArguments } from './argument-prompt';
@@ -37,7 +38,8 @@ async function callInSandbox(channel: vscode.OutputChannel, target: GuestTarget,
     sandbox = Sandbox.create(elfPath, {
       timeoutMs: config.timeoutMs,
       memorySize: config.memorySize,
-      crashDumpDir: crashDumpDirFor(elfPath),
+      // A folder that cannot hold a core is refused now, not when a fault needs it.
+      crashDumpDir: checkCrashDumpDir(crashDumpDirFor(elfPath)),
       onPrint: (text) => channel.append(text),
     });
     const result = await sandbox.call(signature.name, ...args);

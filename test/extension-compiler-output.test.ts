@@ -37,3 +37,29 @@ for (const cc of ['gcc', 'clang']) {
     assert.ok(messages.some((m) => m.severity === 'warning' && m.file === source && /unused/.test(m.message)), stderr);
   });
 }
+
+test('rustc: an error with its code, file, line and column', (t) => {
+  const dir = path.join(scratch, 'rust');
+  newGuestProject('rust-hello', dir);
+  const source = path.join(dir, 'src', 'main.rs');
+  const text = fs.readFileSync(source, 'utf8').replace('    a + b\n', '    a + "b"\n');
+  fs.writeFileSync(source, text);
+  const line = text.split('\n').findIndex((l) => l.includes('a + "b"')) + 1;
+  let stderr = '';
+  try {
+    buildGuest(dir);
+    assert.fail('the build should fail');
+  } catch (error) {
+    if (error instanceof GuestBuildError && /rustc/.test(error.message) && /not found|too old/.test(error.message)) {
+      t.skip(`no usable rustc here: ${error.message.split('\n')[0]}`);
+      return;
+    }
+    assert.ok(error instanceof GuestBuildError, String(error));
+    stderr = error.stderr;
+  }
+  const error = parseCompilerOutput(stderr).find((m) => m.severity === 'error');
+  assert.ok(error, stderr);
+  assert.equal(path.resolve(dir, error.file), source);
+  assert.equal(error.line, line);
+  assert.match(error.message, /cannot add `&str` to `i32`|mismatched types/);
+});

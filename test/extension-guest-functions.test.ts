@@ -38,3 +38,23 @@ test('a test guest with helpers between functions and comments that name functio
   assert.equal(at('crash'), 'Crash');
   assert.equal(at('add_point body'), undefined, 'a helper is not a guest function');
 });
+
+test('the rust-hello template: guest_function! declarations and the fn each publishes', () => {
+  const text = read('guest-templates/rust-hello/src/main.rs');
+  const lines = text.split('\n');
+  const functions = declaredFunctions(text);
+  assert.deepEqual(functions.map((f) => f.name), ['PrintOutput', 'Fibonacci', 'Add', 'DerefNull', 'Panic']);
+  assert.deepEqual(functions.find((f) => f.name === 'Add')?.types, ['i32', 'i32', 'i32']);
+  for (const fn of functions) assert.match(lines[fn.definitionLine!], /^fn \w+\(/, `${fn.name}'s definition`);
+  const at = (needle: string) => functionAtLine(functions, lines.findIndex((l) => l.includes(needle)))?.name;
+  assert.equal(at('let next = a.wrapping_add(b);'), 'Fibonacci');
+  assert.equal(at('unsafe { core::ptr::read_volatile(p) }'), 'DerefNull');
+  assert.equal(at('#![no_std]'), undefined);
+});
+
+test('a recursive Rust function: the fn line, not the call in its body, starts its definition', () => {
+  const text = ['fn fact(n: u64) -> u64 {', '    if n == 0 { 1 } else { n * fact(n - 1) }', '}', 'guest_function!(Fact = fact, u64, u64);'].join('\n');
+  const [fn] = declaredFunctions(text);
+  assert.equal(fn.definitionLine, 0);
+  assert.equal(functionAtLine([fn], 1)?.name, 'Fact');
+});
