@@ -7,15 +7,14 @@
 // What the .vsix alone does in a workbench is the UI suite's subject (test/workbench/ui/).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
 import { ExtensionHostRun, runExtensionHostTests } from './support/extension-host';
-import { packagedVsix, REPO_ROOT } from './support/session';
+import { makeTempDir, packagedVsix, REPO_ROOT } from './support/session';
 import { unpackVsix } from './support/vsix';
 
 async function runInCodeServer(): Promise<{ run?: ExtensionHostRun; from: string; error?: unknown }> {
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'microvm-wb-exthost-folder-'));
+  const work = makeTempDir('microvm-wb-exthost-folder-');
   let from = REPO_ROOT;
   try {
     if (process.env.MICROVM_WB_EXTHOST_FROM === 'vsix') {

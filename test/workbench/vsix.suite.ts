@@ -6,10 +6,9 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { packagedVsix } from './support/session';
+import { makeTempDir, packagedVsix } from './support/session';
 import { checkVsix, unpackVsix } from './support/vsix';
 
 const vsix = packagedVsix();
@@ -26,7 +25,7 @@ describe('the unpacked package', { skip: fs.existsSync('/dev/kvm') ? false : '/d
   let ext = '';
 
   before(() => {
-    work = fs.mkdtempSync(path.join(os.tmpdir(), 'microvm-wb-vsix-'));
+    work = makeTempDir('microvm-wb-vsix-');
     ext = path.join(work, 'extension');
     unpackVsix(vsix, ext);
   });

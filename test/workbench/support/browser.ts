@@ -28,9 +28,16 @@ export interface BrowserOptions {
   viewport?: { width: number; height: number };
 }
 
+/** Profiles of browsers not closed yet, removed at exit whatever happens. */
+const profiles = new Set<string>();
+process.on('exit', () => {
+  for (const profile of profiles) fs.rmSync(profile, { recursive: true, force: true });
+});
+
 export async function launchBrowser(options: BrowserOptions = {}): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (or set MICROVM_CHROMIUM)`);
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'microvm-chromium-'));
+  profiles.add(profile);
   let context: BrowserContext;
   try {
     context = await chromium.launchPersistentContext(profile, {
@@ -41,6 +48,7 @@ export async function launchBrowser(options: BrowserOptions = {}): Promise<Brows
     });
   } catch (err) {
     fs.rmSync(profile, { recursive: true, force: true });
+    profiles.delete(profile);
     throw err;
   }
   const page = context.pages()[0] ?? (await context.newPage());
@@ -50,6 +58,7 @@ export async function launchBrowser(options: BrowserOptions = {}): Promise<Brows
     async close() {
       await context.close().catch(() => undefined);
       fs.rmSync(profile, { recursive: true, force: true });
+      profiles.delete(profile);
     },
   };
 }

@@ -117,7 +117,8 @@ export interface CodeServer {
   stop(options?: { keep?: boolean }): Promise<void>;
 }
 
-const live = new Set<number>();
+/** Running servers: process group → the folder holding their user data and logs. */
+const live = new Map<number, string>();
 
 function groupAlive(pgid: number): boolean {
   try {
@@ -144,13 +145,20 @@ let handlersInstalled = false;
 function installExitHandlers(): void {
   if (handlersInstalled) return;
   handlersInstalled = true;
-  process.on('exit', () => {
-    for (const pgid of live) killGroup(pgid, 'SIGKILL');
-  });
+  const killAll = (): void => {
+    for (const [pgid] of live) {
+      killGroup(pgid, 'SIGKILL');
+      const registered = registryFile(pgid);
+      if (registered) fs.rmSync(registered, { force: true });
+    }
+    for (const home of live.values()) fs.rmSync(home, { recursive: true, force: true });
+    live.clear();
+  };
+  process.on('exit', killAll);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
-      for (const pgid of live) killGroup(pgid, 'SIGKILL');
-      process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+      killAll();
+      process.exit(128 + os.constants.signals[signal]);
     });
   }
 }
@@ -210,7 +218,7 @@ export async function startCodeServer(options: StartOptions): Promise<CodeServer
     fs.closeSync(log);
     const pgid = child.pid;
     if (pgid === undefined) throw new Error(`could not start code-server (${entry})`);
-    live.add(pgid);
+    live.set(pgid, dirs.home);
     const registered = registryFile(pgid);
     if (registered) fs.writeFileSync(registered, `${pgid}\n${dirs.home}\n`);
     let exited: string | undefined;

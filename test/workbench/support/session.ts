@@ -3,6 +3,7 @@
 // and code-server's logs, copied to workbench-artifacts/<name>/ in the repository (git-ignored)
 // and printed, so that CI shows where they are.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Browser, launchBrowser } from './browser';
 import { CodeServer, installExtension, makeDirs, QUIET_SETTINGS, startCodeServer, writeUserSettings } from './code-server';
@@ -10,6 +11,19 @@ import { Workbench } from './workbench';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 export const ARTIFACTS_DIR = process.env.MICROVM_WB_ARTIFACTS ?? path.join(REPO_ROOT, 'workbench-artifacts');
+
+const tempDirs = new Set<string>();
+process.on('exit', () => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new temporary folder that is removed when the process exits, however it ends (a test's
+ *  `after` does not run when the process is signalled). */
+export function makeTempDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
 
 /** The packaged extension under test: $MICROVM_WB_VSIX (set by the suite runner), else the
  *  newest microvm-studio-*.vsix in the repository root. */

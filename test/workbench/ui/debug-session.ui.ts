@@ -5,12 +5,11 @@
 // run with MICROVM_WB_UPDATE_SCREENSHOTS=1 (`npm run test:workbench -- --update-screenshots`).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { buildGuest, newGuestProject } from '../../../guest-templates/toolchain';
 import { QUIET_SETTINGS } from '../support/code-server';
-import { ARTIFACTS_DIR, REPO_ROOT, WorkbenchSession } from '../support/session';
+import { ARTIFACTS_DIR, makeTempDir, REPO_ROOT, WorkbenchSession } from '../support/session';
 
 const BREAKPOINT_TEXT = 'return HostPrint(msg);';
 
@@ -22,7 +21,7 @@ const NO_KVM = fs.existsSync('/dev/kvm') ? false : '/dev/kvm does not exist on t
 
 before(async () => {
   if (NO_KVM) return;
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'microvm-wb-ui-'));
+  work = makeTempDir('microvm-wb-ui-');
   folder = path.join(work, 'hello');
   newGuestProject('c-hello', folder);
   buildGuest(folder, {});
