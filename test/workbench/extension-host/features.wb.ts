@@ -64,7 +64,7 @@ function nextEvent(match: (event: DebugProtocol.Event) => boolean, what: string,
 }
 
 async function stopAll(): Promise<void> {
-  while (vscode.debug.activeDebugSession) {
+  for (let attempt = 0; vscode.debug.activeDebugSession && attempt < 5; attempt++) {
     const session = vscode.debug.activeDebugSession;
     const ended = new Promise<void>((resolve) => {
       const sub = vscode.debug.onDidTerminateDebugSession((s) => {
@@ -77,6 +77,7 @@ async function stopAll(): Promise<void> {
     await vscode.debug.stopDebugging(session);
     await Promise.race([ended, new Promise((r) => setTimeout(r, 10_000))]);
   }
+  assert.equal(vscode.debug.activeDebugSession, undefined, 'every debug session ended');
 }
 
 async function topFrame(session: vscode.DebugSession): Promise<DebugProtocol.StackFrame> {
@@ -107,7 +108,7 @@ test('CodeLens: Run and Debug on every MV_GUEST_FUNCTION line', async () => {
   assert.deepEqual(ours.map((lens) => `${lens.range.start.line} ${lens.command!.title}`).sort(), expected.sort());
 });
 
-test('the microvm build task builds the project; a compile error lands in Problems with its line', async () => {
+test('the microvm build task builds the project; a compile error lands in Problems with its line', { timeoutMs: 150_000 }, async () => {
   const { dir, source } = project();
   await api();
   const run = async (): Promise<number | undefined> => {
@@ -145,7 +146,7 @@ test('the microvm build task builds the project; a compile error lands in Proble
   assert.equal(await run(), 0, 'fixed again, it builds');
 });
 
-test('F5 with no launch.json debugs the function under the cursor (building it first)', async () => {
+test('F5 with no launch.json debugs the function under the cursor (building it first)', { timeoutMs: 150_000 }, async () => {
   const { source, lineOf } = project();
   await api();
   const editor = await vscode.window.showTextDocument(vscode.Uri.file(source));
@@ -166,7 +167,7 @@ test('F5 with no launch.json debugs the function under the cursor (building it f
   }
 });
 
-test('Run in micro-VM writes a crash dump the Crash Dumps view lists; it opens post-mortem at the faulting line', async () => {
+test('Run in micro-VM writes a crash dump the Crash Dumps view lists; it opens post-mortem at the faulting line', { timeoutMs: 150_000 }, async () => {
   const { dir, lineOf } = project();
   const extension = await api();
   const outcome = (await vscode.commands.executeCommand('microvm.runFunction', { project: dir, function: 'DerefNull' })) as { ok: boolean; text: string; crashDumpPath?: string };
