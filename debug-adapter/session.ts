@@ -25,6 +25,17 @@ export class MicroVmDebugSession extends DebugSession {
     this.setDebuggerColumnsStartAt1(true);
   }
 
+  /**
+   * The protocol says a client that sends no `pathFormat` means `path`; @vscode/debugadapter refuses
+   * such an `initialize` outright, so the default is filled in first.
+   */
+  protected override dispatchRequest(request: DebugProtocol.Request): void {
+    if (request.command === 'initialize' && request.arguments && (request.arguments as DebugProtocol.InitializeRequestArguments).pathFormat === undefined) {
+      request.arguments = { ...request.arguments, pathFormat: 'path' };
+    }
+    super.dispatchRequest(request);
+  }
+
   /** An inline adapter is disposed when VS Code ends the session, with or without a disconnect. */
   override dispose(): void {
     void this.runtime?.terminate();

@@ -157,6 +157,18 @@ for (const build of [{ cc: 'gcc', optimize: '0' }, { cc: 'clang', optimize: '2' 
   });
 }
 
+describe('debug adapter: a client that leaves out optional initialize arguments', () => {
+  test('no pathFormat means path, as the protocol says: the adapter initializes', async () => {
+    const dap = await new DapSession().start({ adapterID: 'microvm' });
+    try {
+      const threads = await dap.client.threadsRequest();
+      assert.equal(threads.body.threads.length, 1);
+    } finally {
+      await dap.stop();
+    }
+  });
+});
+
 describe('debug adapter: JS host functions and malformed host calls', { skip: needsKvm }, () => {
   let dap: DapSession | undefined;
   after(async () => dap?.stop());

@@ -51,10 +51,11 @@ export class DapSession {
     this.client.defaultTimeout = 20000;
   }
 
-  async start(): Promise<this> {
+  /** Starts the adapter and initializes it (with `initialize`'s arguments, VS Code's by default). */
+  async start(initialize: DebugProtocol.InitializeRequestArguments = { adapterID: 'microvm', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path', supportsMemoryReferences: true }): Promise<this> {
     await this.client.start();
     this.client.on('output', (event: DebugProtocol.OutputEvent) => this.outputs.push(event.body));
-    await this.client.initializeRequest({ adapterID: 'microvm', linesStartAt1: true, columnsStartAt1: true, pathFormat: 'path', supportsMemoryReferences: true });
+    await this.client.initializeRequest(initialize);
     return this;
   }
 
