@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
-  BlockMemory, ByteReader, CfiFormatError, CfiSection, EhFrameHdrIndex, SortedFdeIndex, evaluateExpression, readEncodedPointer,
+  BlockMemory, CfiFormatError, CfiSection, cfiReader, EhFrameHdrIndex, SortedFdeIndex, evaluateExpression, readEncodedPointer,
   unwind, unwindRowAt, unwindRows, type CfiModule, type CfiMatch, type FrameDescriptionEntry, type UnwindRow,
 } from '../debug-adapter/engine/unwind';
 
@@ -147,7 +147,7 @@ describe('CFI records', () => {
 
 describe('pointer encodings', () => {
   const read = (bytes: number[], encoding: number, bases = { sectionAddress: 0x1000n, text: 0x2000n, data: 0x3000n, func: 0x4000n }) =>
-    readEncodedPointer(new ByteReader(Uint8Array.from(bytes)), encoding, bases, 'test');
+    readEncodedPointer(cfiReader(Uint8Array.from(bytes), 'test'), encoding, bases, 'test');
   test('formats', () => {
     assert.equal(read(new Bytes().u64(0x1122334455667788n).out, 0x00), 0x1122334455667788n);
     assert.equal(read(new Bytes().uleb(300).out, 0x01), 300n);
@@ -164,7 +164,7 @@ describe('pointer encodings', () => {
     assert.equal(read([0x10, 0, 0, 0], 0x23), 0x2010n);
     assert.equal(read([0x10, 0, 0, 0], 0x33), 0x3010n);
     assert.equal(read([0x10, 0, 0, 0], 0x43), 0x4010n);
-    const reader = new ByteReader(Uint8Array.from([0xaa, 0, 0, 0, 0, 0, 0, 0, ...new Bytes().u64(0x77n).out]), 1);
+    const reader = cfiReader(Uint8Array.from([0xaa, 0, 0, 0, 0, 0, 0, 0, ...new Bytes().u64(0x77n).out]), 'test', 1);
     assert.equal(readEncodedPointer(reader, 0x50, { sectionAddress: 0x1000n }, 'aligned'), 0x77n);
     const deref = (address: bigint) => (address === 0x1010n ? 0xabcdn : undefined);
     assert.equal(read([0x10, 0, 0, 0], 0x9b, { sectionAddress: 0x1000n, text: 0n, data: 0n, func: 0n, deref } as never), 0xabcdn);

@@ -1,7 +1,7 @@
 // Abbreviation tables (.debug_abbrev): code → tag, children flag and attribute specifications.
 import { DW_FORM } from './constants';
 import { DwarfFormatError } from './errors';
-import { ByteReader } from './reader';
+import { dwarfReader } from './reader';
 
 export interface AttributeSpec {
   readonly name: number;
@@ -21,7 +21,7 @@ export type AbbreviationTable = ReadonlyMap<number, Abbreviation>;
 
 /** Parses the abbreviation table at `offset` (up to its terminating 0 code). */
 export function parseAbbreviations(section: Uint8Array, offset: number): Map<number, Abbreviation> {
-  const reader = new ByteReader(section, '.debug_abbrev', offset);
+  const reader = dwarfReader(section, '.debug_abbrev', offset);
   const table = new Map<number, Abbreviation>();
   for (;;) {
     if (reader.atEnd()) break; // tolerate a missing final 0 at the very end of the section

@@ -4,7 +4,7 @@
 import type { AbbreviationTable, AttributeSpec } from './abbrev';
 import { DW_FORM, formName } from './constants';
 import { DwarfFormatError, hex } from './errors';
-import { ByteReader } from './reader';
+import { dwarfReader, type ByteReader } from './reader';
 import type { UnitHeader } from './unit-header';
 
 /**
@@ -136,7 +136,7 @@ export function parseDieTree(
   header: UnitHeader,
   abbreviations: AbbreviationTable,
 ): { root: Die | undefined; byOffset: Map<number, Die> } {
-  const reader = new ByteReader(section, sectionName, header.dieOffset, header.end);
+  const reader = dwarfReader(section, sectionName, header.dieOffset, header.end);
   const byOffset = new Map<number, Die>();
   let root: Die | undefined;
   const stack: Die[] = [];

@@ -7,6 +7,4 @@ export class DwarfFormatError extends Error {
   }
 }
 
-export function hex(value: bigint | number): string {
-  return `0x${value.toString(16)}`;
-}
+export { hex } from '../../../native/lib/hex';

@@ -4,7 +4,7 @@
 // state comes through EvaluationContext, so the same code serves a live VM, a core file and tests.
 import { DW_OP, registerName } from './constants';
 import { DwarfFormatError, hex } from './errors';
-import { ByteReader } from './reader';
+import { dwarfReader, type ByteReader } from './reader';
 
 /** Where registers and memory come from. Registers are DWARF register numbers (x86-64 psABI). */
 export interface EvaluationContext {
@@ -118,7 +118,7 @@ export function evaluateExpression(
 function run(expression: Uint8Array, ctx: EvaluationContext, env: ExpressionEnvironment, stack: Entry[], depth: number): Location {
   if (depth > 8) throw new ExpressionError('DW_OP_call nesting is too deep');
   if (expression.length === 0) return unavailable('optimized out (empty location)');
-  const r = new ByteReader(expression, 'DWARF expression');
+  const r = dwarfReader(expression, 'DWARF expression');
   const bias = env.loadBias ?? 0n;
   const pieces: Piece[] = [];
   let register: number | undefined;

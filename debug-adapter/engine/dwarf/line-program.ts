@@ -2,7 +2,7 @@
 // (DWARF 5 entry formats incl. MD5) and the state machine that turns the opcodes into rows.
 import { DW_FORM, DW_LNCT, DW_LNE, DW_LNS } from './constants';
 import { DwarfFormatError, hex } from './errors';
-import { ByteReader, stringAt } from './reader';
+import { dwarfReader, type ByteReader, stringAt } from './reader';
 import type { DebugSections } from './sections';
 
 /** A directory or file entry as stored; `form` is the DW_FORM of its path (DWARF 5). */
@@ -179,7 +179,7 @@ function readEntryList(sections: DebugSections, reader: ByteReader, offsetSize: 
 export function readLineProgramHeader(sections: DebugSections, offset: number, unitAddressSize = 8): LineProgramHeader {
   const section = sections.line;
   if (!section) throw new DwarfFormatError('.debug_line is missing');
-  const reader = new ByteReader(section, '.debug_line', offset);
+  const reader = dwarfReader(section, '.debug_line', offset);
   const { length, offsetSize } = reader.initialLength();
   const end = reader.pos + length;
   if (end > section.length) throw new DwarfFormatError(`.debug_line: program at ${hex(offset)} has length ${hex(length)} past the section end`);
@@ -233,7 +233,7 @@ export function readLineProgramHeader(sections: DebugSections, offset: number, u
 export function decodeLineProgram(sections: DebugSections, offset: number, options: DecodeOptions = {}): LineProgram {
   const header = readLineProgramHeader(sections, offset, options.addressSize ?? 8);
   const section = sections.line as Uint8Array;
-  const reader = new ByteReader(section, '.debug_line', header.programOffset, header.end);
+  const reader = dwarfReader(section, '.debug_line', header.programOffset, header.end);
   const rows: LineRow[] = [];
   const definedFiles: LineFileEntry[] = [];
   const initialFile = options.initialFile ?? 1;

@@ -4,7 +4,7 @@
 import { DW_FORM, DW_LLE, DW_RLE } from './constants';
 import type { Attribute } from './die';
 import { DwarfFormatError, hex } from './errors';
-import { ByteReader } from './reader';
+import { dwarfReader } from './reader';
 import type { Unit } from './unit';
 
 export interface AddressRange {
@@ -29,7 +29,7 @@ function maxAddress(unit: Unit): bigint {
 function indexedListOffset(section: Uint8Array, name: string, unit: Unit, base: number | undefined, index: bigint): number {
   const offsetSize = unit.header.offsetSize;
   const tableBase = base ?? (offsetSize === 8 ? 20 : 12); // just past the first contribution's header
-  const reader = new ByteReader(section, name, tableBase + Number(index) * offsetSize);
+  const reader = dwarfReader(section, name, tableBase + Number(index) * offsetSize);
   return tableBase + Number(reader.offset(offsetSize));
 }
 
@@ -51,7 +51,7 @@ export function readRangeList(unit: Unit, attr: Attribute): AddressRange[] {
 }
 
 function readRnglist(unit: Unit, section: Uint8Array, offset: number): AddressRange[] {
-  const reader = new ByteReader(section, '.debug_rnglists', offset);
+  const reader = dwarfReader(section, '.debug_rnglists', offset);
   const size = unit.addressSize;
   let base = unit.baseAddress;
   const ranges: AddressRange[] = [];
@@ -99,7 +99,7 @@ function readRnglist(unit: Unit, section: Uint8Array, offset: number): AddressRa
 }
 
 function readDebugRanges(unit: Unit, section: Uint8Array, offset: number): AddressRange[] {
-  const reader = new ByteReader(section, '.debug_ranges', offset);
+  const reader = dwarfReader(section, '.debug_ranges', offset);
   const size = unit.addressSize;
   const max = maxAddress(unit);
   let base = unit.baseAddress;
@@ -129,7 +129,7 @@ export function readLocationList(unit: Unit, attr: Attribute): LocationListEntry
 }
 
 function readLoclist(unit: Unit, section: Uint8Array, offset: number): LocationListEntry[] {
-  const reader = new ByteReader(section, '.debug_loclists', offset);
+  const reader = dwarfReader(section, '.debug_loclists', offset);
   const size = unit.addressSize;
   let base = unit.baseAddress;
   const entries: LocationListEntry[] = [];
@@ -186,7 +186,7 @@ function readLoclist(unit: Unit, section: Uint8Array, offset: number): LocationL
 }
 
 function readDebugLoc(unit: Unit, section: Uint8Array, offset: number): LocationListEntry[] {
-  const reader = new ByteReader(section, '.debug_loc', offset);
+  const reader = dwarfReader(section, '.debug_loc', offset);
   const size = unit.addressSize;
   const max = maxAddress(unit);
   let base = unit.baseAddress;

@@ -2,7 +2,7 @@
 // of the DWARF 4 .debug_types section.
 import { DW_UT } from './constants';
 import { DwarfFormatError, hex } from './errors';
-import { ByteReader } from './reader';
+import { dwarfReader } from './reader';
 
 export interface UnitHeader {
   /** Offset of the unit (its initial length field) in its section. */
@@ -29,7 +29,7 @@ export interface UnitHeader {
  * Returns undefined for a zero-length unit (padding); throws on a malformed header.
  */
 export function readUnitHeader(section: Uint8Array, offset: number, sectionName: string, typesSection = false): UnitHeader {
-  const reader = new ByteReader(section, sectionName, offset);
+  const reader = dwarfReader(section, sectionName, offset);
   const { length, offsetSize } = reader.initialLength();
   const end = reader.pos + length;
   if (end > section.length) throw new DwarfFormatError(`${sectionName}: unit at ${hex(offset)} has length ${hex(length)} past the section end`);

@@ -3,7 +3,7 @@ import * as C from './constants';
 import { CommonInformationEntry, FrameDescriptionEntry } from './entries';
 import { CfiFormatError } from './errors';
 import { PointerBases, readEncodedPointer } from './pointer-encoding';
-import { ByteReader } from './reader';
+import { cfiReader } from './reader';
 import { CfaRule, RegisterRule, UnwindRow } from './rules';
 
 interface State {
@@ -39,10 +39,10 @@ class Interpreter {
    * that held until then. Returns false when `onAdvance` asked to stop.
    */
   run(bytes: Uint8Array, bytesOffset: number, what: string, onAdvance: (from: bigint, to: bigint) => boolean): boolean {
-    const r = new ByteReader(bytes, 0, what);
+    const r = cfiReader(bytes, what);
     const cie = this.cie;
     const factored = (value: bigint) => value * cie.dataAlignment;
-    while (!r.atEnd) {
+    while (!r.atEnd()) {
       const op = r.u8('opcode');
       const high = op & 0xc0;
       const low = op & 0x3f;
@@ -51,7 +51,7 @@ class Interpreter {
         continue;
       }
       if (high === C.DW_CFA_offset) {
-        this.set(low, { kind: 'offset', offset: factored(r.uleb128()) });
+        this.set(low, { kind: 'offset', offset: factored(r.uleb()) });
         continue;
       }
       if (high === C.DW_CFA_restore) {
@@ -81,17 +81,17 @@ class Interpreter {
           break;
         case C.DW_CFA_offset_extended: {
           const register = r.ulebNumber();
-          this.set(register, { kind: 'offset', offset: factored(r.uleb128()) });
+          this.set(register, { kind: 'offset', offset: factored(r.uleb()) });
           break;
         }
         case C.DW_CFA_offset_extended_sf: {
           const register = r.ulebNumber();
-          this.set(register, { kind: 'offset', offset: factored(r.sleb128()) });
+          this.set(register, { kind: 'offset', offset: factored(r.sleb()) });
           break;
         }
         case C.DW_CFA_GNU_negative_offset_extended: {
           const register = r.ulebNumber();
-          this.set(register, { kind: 'offset', offset: -factored(r.uleb128()) });
+          this.set(register, { kind: 'offset', offset: -factored(r.uleb()) });
           break;
         }
         case C.DW_CFA_restore_extended:
@@ -120,12 +120,12 @@ class Interpreter {
         }
         case C.DW_CFA_def_cfa: {
           const register = r.ulebNumber();
-          this.state.cfa = { kind: 'register-offset', register, offset: r.uleb128() };
+          this.state.cfa = { kind: 'register-offset', register, offset: r.uleb() };
           break;
         }
         case C.DW_CFA_def_cfa_sf: {
           const register = r.ulebNumber();
-          this.state.cfa = { kind: 'register-offset', register, offset: factored(r.sleb128()) };
+          this.state.cfa = { kind: 'register-offset', register, offset: factored(r.sleb()) };
           break;
         }
         case C.DW_CFA_def_cfa_register: {
@@ -135,41 +135,41 @@ class Interpreter {
           break;
         }
         case C.DW_CFA_def_cfa_offset:
-          this.setCfaOffset(r.uleb128(), what);
+          this.setCfaOffset(r.uleb(), what);
           break;
         case C.DW_CFA_def_cfa_offset_sf:
-          this.setCfaOffset(factored(r.sleb128()), what);
+          this.setCfaOffset(factored(r.sleb()), what);
           break;
         case C.DW_CFA_def_cfa_expression:
-          this.state.cfa = { kind: 'expression', expression: r.slice(r.ulebNumber(), 'expression') };
+          this.state.cfa = { kind: 'expression', expression: r.bytesOf(r.ulebNumber(), 'expression') };
           break;
         case C.DW_CFA_expression: {
           const register = r.ulebNumber();
-          this.set(register, { kind: 'expression', expression: r.slice(r.ulebNumber(), 'expression') });
+          this.set(register, { kind: 'expression', expression: r.bytesOf(r.ulebNumber(), 'expression') });
           break;
         }
         case C.DW_CFA_val_expression: {
           const register = r.ulebNumber();
-          this.set(register, { kind: 'val-expression', expression: r.slice(r.ulebNumber(), 'expression') });
+          this.set(register, { kind: 'val-expression', expression: r.bytesOf(r.ulebNumber(), 'expression') });
           break;
         }
         case C.DW_CFA_val_offset: {
           const register = r.ulebNumber();
-          this.set(register, { kind: 'val-offset', offset: factored(r.uleb128()) });
+          this.set(register, { kind: 'val-offset', offset: factored(r.uleb()) });
           break;
         }
         case C.DW_CFA_val_offset_sf: {
           const register = r.ulebNumber();
-          this.set(register, { kind: 'val-offset', offset: factored(r.sleb128()) });
+          this.set(register, { kind: 'val-offset', offset: factored(r.sleb()) });
           break;
         }
         case C.DW_CFA_GNU_args_size:
-          this.state.argsSize = r.uleb128();
+          this.state.argsSize = r.uleb();
           break;
         case C.DW_CFA_GNU_window_save:
           break; // SPARC/AArch64 only; nothing to do on x86-64
         default:
-          throw new CfiFormatError(`${what}: unknown DW_CFA opcode 0x${op.toString(16)} at offset 0x${(r.offset - 1).toString(16)}`);
+          throw new CfiFormatError(`${what}: unknown DW_CFA opcode 0x${op.toString(16)} at offset 0x${(r.pos - 1).toString(16)}`);
       }
     }
     return true;

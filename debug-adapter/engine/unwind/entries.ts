@@ -3,7 +3,7 @@
 import * as C from './constants';
 import { CfiFormatError } from './errors';
 import { PointerBases, readEncodedPointer, readEncodedValue } from './pointer-encoding';
-import { ByteReader } from './reader';
+import { cfiReader } from './reader';
 
 export type CfiSectionKind = 'eh_frame' | 'debug_frame';
 
@@ -73,16 +73,16 @@ export class CfiSection {
   }
 
   private header(offset: number): RecordHeader | undefined {
-    const reader = new ByteReader(this.bytes, offset, this.what);
+    const reader = cfiReader(this.bytes, this.what, offset);
     let length = BigInt(reader.u32('length'));
     const is64 = length === 0xffffffffn;
     if (is64) length = reader.u64('64-bit length');
     if (length === 0n) return undefined;
-    const end = reader.offset + Number(length);
+    const end = reader.pos + Number(length);
     if (end > this.bytes.length || length > BigInt(this.bytes.length)) {
       throw new CfiFormatError(`${this.what}: record at 0x${offset.toString(16)} has length 0x${length.toString(16)} past the end of the section`);
     }
-    const idOffset = reader.offset;
+    const idOffset = reader.pos;
     const id = is64 ? reader.u64('CIE id') : BigInt(reader.u32('CIE id'));
     return { offset, end, is64, idOffset, id };
   }
@@ -130,9 +130,9 @@ export class CfiSection {
   private cieFrom(header: RecordHeader): CommonInformationEntry {
     const cached = this.cies.get(header.offset);
     if (cached) return cached;
-    const r = new ByteReader(this.bytes.subarray(0, header.end), header.idOffset + (header.is64 ? 8 : 4), `${this.what} CIE at 0x${header.offset.toString(16)}`);
+    const r = cfiReader(this.bytes, `${this.what} CIE at 0x${header.offset.toString(16)}`, header.idOffset + (header.is64 ? 8 : 4), header.end);
     const version = r.u8('version');
-    if (version !== 1 && version !== 3 && version !== 4) throw new CfiFormatError(`${r.what}: unsupported version ${version}`);
+    if (version !== 1 && version !== 3 && version !== 4) throw new CfiFormatError(`${r.section}: unsupported version ${version}`);
     const augmentation = r.cstring('augmentation');
     if (augmentation.includes('eh')) r.u64('eh_ptr');
     let addressSize = 8;
@@ -141,8 +141,8 @@ export class CfiSection {
       addressSize = r.u8('address_size');
       segmentSelectorSize = r.u8('segment_selector_size');
     }
-    const codeAlignment = r.uleb128('code_alignment_factor');
-    const dataAlignment = r.sleb128('data_alignment_factor');
+    const codeAlignment = r.uleb('code_alignment_factor');
+    const dataAlignment = r.sleb('data_alignment_factor');
     const returnAddressRegister = version === 1 ? r.u8('return_address_register') : r.ulebNumber('return_address_register');
     let fdeEncoding = C.DW_EH_PE_absptr;
     let lsdaEncoding = C.DW_EH_PE_omit;
@@ -151,7 +151,7 @@ export class CfiSection {
     let understood = true;
     if (augmentation.startsWith('z')) {
       const dataLength = r.ulebNumber('augmentation length');
-      const dataEnd = r.offset + dataLength;
+      const dataEnd = r.pos + dataLength;
       for (const letter of augmentation.slice(1)) {
         if (letter === 'L') lsdaEncoding = r.u8('LSDA encoding');
         else if (letter === 'R') fdeEncoding = r.u8('FDE encoding');
@@ -162,15 +162,15 @@ export class CfiSection {
         } else if (letter === 'B' || letter === 'G') continue; // AArch64 BTI / MTE: no data
         else break; // unknown letter: the 'z' length lets us skip the rest
       }
-      r.offset = dataEnd;
+      r.pos = dataEnd;
     } else if (augmentation !== '' && augmentation !== 'eh') {
       understood = false;
     }
     const cie: CommonInformationEntry = {
       offset: header.offset, version, augmentation, addressSize, segmentSelectorSize, codeAlignment, dataAlignment,
       returnAddressRegister, fdeEncoding, lsdaEncoding, personality, signalFrame, understood,
-      initialInstructions: understood ? this.bytes.subarray(r.offset, header.end) : new Uint8Array(0),
-      instructionsOffset: r.offset,
+      initialInstructions: understood ? this.bytes.subarray(r.pos, header.end) : new Uint8Array(0),
+      instructionsOffset: r.pos,
     };
     this.cies.set(header.offset, cie);
     return cie;
@@ -184,7 +184,7 @@ export class CfiSection {
       throw new CfiFormatError(`${this.what}: FDE at 0x${header.offset.toString(16)} points at CIE offset 0x${cieOffset.toString(16)} outside the section`);
     }
     const cie = this.cieAt(cieOffset);
-    const r = new ByteReader(this.bytes.subarray(0, header.end), header.idOffset + (header.is64 ? 8 : 4), `${this.what} FDE at 0x${header.offset.toString(16)}`);
+    const r = cfiReader(this.bytes, `${this.what} FDE at 0x${header.offset.toString(16)}`, header.idOffset + (header.is64 ? 8 : 4), header.end);
     let pcBegin: bigint;
     let pcRange: bigint;
     if (this.kind === 'eh_frame') {
@@ -198,16 +198,16 @@ export class CfiSection {
     let lsda: bigint | undefined;
     if (cie.augmentation.startsWith('z')) {
       const dataLength = r.ulebNumber('augmentation length');
-      const dataEnd = r.offset + dataLength;
+      const dataEnd = r.pos + dataLength;
       if (cie.lsdaEncoding !== C.DW_EH_PE_omit && dataLength > 0) {
         lsda = readEncodedPointer(r, cie.lsdaEncoding & ~C.DW_EH_PE_indirect, { ...this.bases, func: pcBegin }, 'LSDA');
       }
-      r.offset = dataEnd;
+      r.pos = dataEnd;
     }
     const fde: FrameDescriptionEntry = {
       offset: header.offset, cie, pcBegin, pcEnd: BigInt.asUintN(64, pcBegin + pcRange), lsda,
-      instructions: cie.understood ? this.bytes.subarray(r.offset, header.end) : new Uint8Array(0),
-      instructionsOffset: r.offset,
+      instructions: cie.understood ? this.bytes.subarray(r.pos, header.end) : new Uint8Array(0),
+      instructionsOffset: r.pos,
     };
     this.fdes.set(header.offset, fde);
     return fde;

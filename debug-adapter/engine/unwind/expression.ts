@@ -3,7 +3,7 @@
 // Location-only operations (DW_OP_piece, DW_OP_fbreg, calls, TLS) are not meaningful in CFI and throw.
 import * as C from './constants';
 import { CfiFormatError } from './errors';
-import { ByteReader } from './reader';
+import { cfiReader } from './reader';
 
 export interface ExpressionContext {
   /** The value of a DWARF register in the frame being unwound, or undefined if unknown. */
@@ -23,7 +23,7 @@ const u64 = (v: bigint) => BigInt.asUintN(64, v);
 const s64 = (v: bigint) => BigInt.asIntN(64, v);
 
 export const evaluateExpression: ExpressionEvaluator = (expression, context, initialStack) => {
-  const r = new ByteReader(expression, 0, 'DWARF expression');
+  const r = cfiReader(expression, 'DWARF expression');
   const stack: bigint[] = initialStack.map(u64);
   const pop = (): bigint => {
     const value = stack.pop();
@@ -48,7 +48,7 @@ export const evaluateExpression: ExpressionEvaluator = (expression, context, ini
   };
   const compare = (op: (a: bigint, b: bigint) => boolean) => binary((a, b) => (op(s64(a), s64(b)) ? 1n : 0n));
 
-  for (let steps = 0; !r.atEnd; steps++) {
+  for (let steps = 0; !r.atEnd(); steps++) {
     if (steps > MAX_STEPS) throw new CfiFormatError('DWARF expression: too many steps (a loop?)');
     const op = r.u8('operation');
     if (op >= C.DW_OP_lit0 && op <= C.DW_OP_lit31) {
@@ -56,7 +56,7 @@ export const evaluateExpression: ExpressionEvaluator = (expression, context, ini
       continue;
     }
     if (op >= C.DW_OP_breg0 && op <= C.DW_OP_breg31) {
-      push(reg(op - C.DW_OP_breg0) + r.sleb128());
+      push(reg(op - C.DW_OP_breg0) + r.sleb());
       continue;
     }
     if (op >= C.DW_OP_reg0 && op <= C.DW_OP_reg31) {
@@ -79,8 +79,8 @@ export const evaluateExpression: ExpressionEvaluator = (expression, context, ini
       case C.DW_OP_const4s: push(BigInt(r.i32())); break;
       case C.DW_OP_const8u: push(r.u64()); break;
       case C.DW_OP_const8s: push(r.i64()); break;
-      case C.DW_OP_constu: push(r.uleb128()); break;
-      case C.DW_OP_consts: push(r.sleb128()); break;
+      case C.DW_OP_constu: push(r.uleb()); break;
+      case C.DW_OP_consts: push(r.sleb()); break;
       case C.DW_OP_dup: {
         const top = pop();
         push(top);
@@ -139,7 +139,7 @@ export const evaluateExpression: ExpressionEvaluator = (expression, context, ini
       case C.DW_OP_not: push(~pop()); break;
       case C.DW_OP_or: binary((a, b) => a | b); break;
       case C.DW_OP_plus: binary((a, b) => a + b); break;
-      case C.DW_OP_plus_uconst: push(pop() + r.uleb128()); break;
+      case C.DW_OP_plus_uconst: push(pop() + r.uleb()); break;
       case C.DW_OP_shl: binary((a, b) => (b >= 64n ? 0n : a << b)); break;
       case C.DW_OP_shr: binary((a, b) => (b >= 64n ? 0n : a >> b)); break;
       case C.DW_OP_shra: binary((a, b) => s64(a) >> (b >= 64n ? 63n : b)); break;
@@ -152,18 +152,18 @@ export const evaluateExpression: ExpressionEvaluator = (expression, context, ini
       case C.DW_OP_ne: compare((a, b) => a !== b); break;
       case C.DW_OP_skip: {
         const delta = r.i16();
-        r.offset += delta;
+        r.pos += delta;
         break;
       }
       case C.DW_OP_bra: {
         const delta = r.i16();
-        if (pop() !== 0n) r.offset += delta;
+        if (pop() !== 0n) r.pos += delta;
         break;
       }
       case C.DW_OP_regx: push(reg(r.ulebNumber())); break;
       case C.DW_OP_bregx: {
         const number = r.ulebNumber();
-        push(reg(number) + r.sleb128());
+        push(reg(number) + r.sleb());
         break;
       }
       case C.DW_OP_call_frame_cfa:
@@ -175,7 +175,7 @@ export const evaluateExpression: ExpressionEvaluator = (expression, context, ini
       default:
         throw new CfiFormatError(`DWARF expression: operation 0x${op.toString(16)} is not supported in CFI`);
     }
-    if (r.offset < 0 || r.offset > expression.length) throw new CfiFormatError('DWARF expression: branch out of range');
+    if (r.pos < 0 || r.pos > expression.length) throw new CfiFormatError('DWARF expression: branch out of range');
   }
   const result = stack.pop();
   if (result === undefined) throw new CfiFormatError('DWARF expression: empty stack at the end');

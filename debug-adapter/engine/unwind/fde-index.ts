@@ -4,7 +4,7 @@ import * as C from './constants';
 import { CfiSection, FrameDescriptionEntry } from './entries';
 import { CfiFormatError } from './errors';
 import { encodedSize, readEncodedPointer } from './pointer-encoding';
-import { ByteReader } from './reader';
+import { cfiReader } from './reader';
 
 export interface FdeLookup {
   /** The FDE with pcBegin ≤ pc < pcEnd (link-time addresses), if any. */
@@ -64,7 +64,7 @@ export class EhFrameHdrIndex implements FdeLookup {
   private readonly entrySize: number;
 
   constructor(private readonly bytes: Uint8Array, private readonly address: bigint, private readonly ehFrame: CfiSection) {
-    const r = new ByteReader(bytes, 0, '.eh_frame_hdr');
+    const r = cfiReader(bytes, '.eh_frame_hdr');
     const version = r.u8('version');
     if (version !== 1) throw new CfiFormatError(`.eh_frame_hdr: unsupported version ${version}`);
     const pointerEncoding = r.u8('eh_frame_ptr_enc');
@@ -74,7 +74,7 @@ export class EhFrameHdrIndex implements FdeLookup {
     const ehFramePointer = readEncodedPointer(r, pointerEncoding, bases, 'eh_frame_ptr');
     const fdeCount = countEncoding === C.DW_EH_PE_omit ? 0 : Number(readEncodedPointer(r, countEncoding, bases, 'fde_count'));
     this.header = { version, ehFramePointer, fdeCount, tableEncoding };
-    this.tableOffset = r.offset;
+    this.tableOffset = r.pos;
     this.entrySize = tableEncoding === C.DW_EH_PE_omit ? 0 : encodedSize(tableEncoding) * 2;
     if (this.entrySize && this.tableOffset + fdeCount * this.entrySize > bytes.length) {
       throw new CfiFormatError(`.eh_frame_hdr: a table of ${fdeCount} entries runs past the end`);
@@ -88,7 +88,7 @@ export class EhFrameHdrIndex implements FdeLookup {
 
   /** Table entry `i`: (initial location, FDE address). */
   entry(i: number): { location: bigint; fdeAddress: bigint } {
-    const r = new ByteReader(this.bytes, this.tableOffset + i * this.entrySize, '.eh_frame_hdr table');
+    const r = cfiReader(this.bytes, '.eh_frame_hdr table', this.tableOffset + i * this.entrySize);
     const bases = { sectionAddress: this.address, data: this.address };
     const location = readEncodedPointer(r, this.header.tableEncoding, bases, 'initial_location');
     const fdeAddress = readEncodedPointer(r, this.header.tableEncoding, bases, 'fde_address');

@@ -19,7 +19,7 @@ export { evaluateExpression } from './expression';
 export type { ExpressionContext, ExpressionEvaluator } from './expression';
 export { readEncodedPointer, readEncodedValue } from './pointer-encoding';
 export type { PointerBases } from './pointer-encoding';
-export { ByteReader } from './reader';
+export { ByteReader, cfiReader } from './reader';
 export { CfiFormatError } from './errors';
 export { DWARF_RA, DWARF_RBP, DWARF_RSP, UNWIND_REGISTERS, dwarfRegisterName, fromRegisterSet, toRegisterSet } from './registers';
 export type { FrameRegisters, GeneralRegisters, UnwindRegisterName } from './registers';

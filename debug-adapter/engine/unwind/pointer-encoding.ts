@@ -3,7 +3,7 @@
 // optional indirection through memory.
 import * as C from './constants';
 import { CfiFormatError } from './errors';
-import { ByteReader } from './reader';
+import { type ByteReader } from './reader';
 
 /** Addresses the relative encodings are based on (all link-time addresses of the module). */
 export interface PointerBases {
@@ -25,29 +25,29 @@ const ADDRESS_SIZE = 8;
 export function readEncodedValue(reader: ByteReader, encoding: number, label: string): bigint {
   switch (encoding & 0x0f) {
     case C.DW_EH_PE_absptr: return reader.u64(label);
-    case C.DW_EH_PE_uleb128: return reader.uleb128(label);
+    case C.DW_EH_PE_uleb128: return reader.uleb(label);
     case C.DW_EH_PE_udata2: return BigInt(reader.u16(label));
     case C.DW_EH_PE_udata4: return BigInt(reader.u32(label));
     case C.DW_EH_PE_udata8: return reader.u64(label);
-    case C.DW_EH_PE_sleb128: return reader.sleb128(label);
+    case C.DW_EH_PE_sleb128: return reader.sleb(label);
     case C.DW_EH_PE_sdata2: return BigInt(reader.i16(label));
     case C.DW_EH_PE_sdata4: return BigInt(reader.i32(label));
     case C.DW_EH_PE_sdata8: return reader.i64(label);
     default:
-      throw new CfiFormatError(`${reader.what}: unsupported pointer encoding 0x${encoding.toString(16)} for ${label}`);
+      throw new CfiFormatError(`${reader.section}: unsupported pointer encoding 0x${encoding.toString(16)} for ${label}`);
   }
 }
 
 /** Reads a pointer with `encoding` (never DW_EH_PE_omit) and applies its base and indirection. */
 export function readEncodedPointer(reader: ByteReader, encoding: number, bases: PointerBases, label: string): bigint {
-  if (encoding === C.DW_EH_PE_omit) throw new CfiFormatError(`${reader.what}: ${label} is omitted (DW_EH_PE_omit)`);
+  if (encoding === C.DW_EH_PE_omit) throw new CfiFormatError(`${reader.section}: ${label} is omitted (DW_EH_PE_omit)`);
   const application = encoding & 0x70;
   if (application === C.DW_EH_PE_aligned) {
-    const address = bases.sectionAddress + BigInt(reader.offset);
+    const address = bases.sectionAddress + BigInt(reader.pos);
     const aligned = (address + BigInt(ADDRESS_SIZE - 1)) & ~BigInt(ADDRESS_SIZE - 1);
-    reader.offset += Number(aligned - address);
+    reader.pos += Number(aligned - address);
   }
-  const fieldAddress = bases.sectionAddress + BigInt(reader.offset);
+  const fieldAddress = bases.sectionAddress + BigInt(reader.pos);
   let value = readEncodedValue(reader, encoding, label);
   switch (application) {
     case C.DW_EH_PE_absptr:
@@ -66,19 +66,19 @@ export function readEncodedPointer(reader: ByteReader, encoding: number, bases: 
       value += requireBase(bases.func, 'funcrel', reader, label);
       break;
     default:
-      throw new CfiFormatError(`${reader.what}: unsupported pointer application 0x${application.toString(16)} for ${label}`);
+      throw new CfiFormatError(`${reader.section}: unsupported pointer application 0x${application.toString(16)} for ${label}`);
   }
   value = BigInt.asUintN(64, value);
   if (encoding & C.DW_EH_PE_indirect && bases.deref) {
     const target = bases.deref(value);
-    if (target === undefined) throw new CfiFormatError(`${reader.what}: ${label}: cannot read the indirect pointer at 0x${value.toString(16)}`);
+    if (target === undefined) throw new CfiFormatError(`${reader.section}: ${label}: cannot read the indirect pointer at 0x${value.toString(16)}`);
     value = target;
   }
   return value;
 }
 
 function requireBase(base: bigint | undefined, name: string, reader: ByteReader, label: string): bigint {
-  if (base === undefined) throw new CfiFormatError(`${reader.what}: ${label} is ${name} but no ${name} base is known`);
+  if (base === undefined) throw new CfiFormatError(`${reader.section}: ${label} is ${name} but no ${name} base is known`);
   return base;
 }
 

@@ -9,7 +9,4 @@ export class ElfFormatError extends Error {
   }
 }
 
-/** `0x1f` style hex for messages (bigint or number). */
-export function hex(value: bigint | number): string {
-  return `0x${value.toString(16)}`;
-}
+export { hex } from '../hex';

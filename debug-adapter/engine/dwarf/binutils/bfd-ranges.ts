@@ -1,7 +1,7 @@
 // binutils' read_rangelist: .debug_ranges (DWARF 2-4) and .debug_rnglists (DWARF 5) read from a
 // raw section offset, supporting only the entry kinds binutils 2.40 supports (the index-based
 // DW_RLE_*x entries fail the list, as they do there).
-import { ByteReader } from '../reader';
+import { dwarfReader, type ByteReader } from '../reader';
 import type { DebugSections } from '../sections';
 
 const MASK = (1n << 64n) - 1n;
@@ -21,7 +21,7 @@ export function readBfdRangeList(
   if (version <= 4) {
     const section = sections.ranges;
     if (!section || offsetValue > BigInt(section.length)) return false;
-    const reader = new ByteReader(section, '.debug_ranges', Number(offsetValue));
+    const reader = dwarfReader(section, '.debug_ranges', Number(offsetValue));
     for (;;) {
       if (2 * size > reader.remaining) return false;
       const low = reader.unsigned(size);
@@ -33,7 +33,7 @@ export function readBfdRangeList(
   }
   const section = sections.rnglists;
   if (!section || offsetValue >= BigInt(section.length)) return false;
-  const reader = new ByteReader(section, '.debug_rnglists', Number(offsetValue));
+  const reader = dwarfReader(section, '.debug_rnglists', Number(offsetValue));
   for (;;) {
     if (reader.atEnd()) return false;
     const kind = reader.u8();

@@ -6,7 +6,7 @@
 // unit, DW_AT_name only counts as a linkage name for C-like languages.
 import { DW_AT, DW_FORM, DW_TAG } from '../constants';
 import { readAttribute, type Attribute, type Die } from '../die';
-import { ByteReader } from '../reader';
+import { dwarfReader } from '../reader';
 import type { DebugSections } from '../sections';
 import type { Unit } from '../unit';
 import { ADDRX, BLOCK_FORMS, cString, DW_OP_ADDR, isInt, isStr, PLAIN_NAME_LANGUAGES, STRX } from './bfd-forms';
@@ -227,7 +227,7 @@ export class BfdUnit {
     if (!section) return 0n;
     const offset = Number(index) * size + this.addrBase;
     if (!Number.isSafeInteger(offset) || offset > section.length || section.length - offset < size) return 0n;
-    return new ByteReader(section, '.debug_addr', offset).unsigned(size);
+    return dwarfReader(section, '.debug_addr', offset).unsigned(size);
   }
 
   private indexedString(index: bigint): string | undefined {
@@ -236,7 +236,7 @@ export class BfdUnit {
     const size = this.unit.header.offsetSize;
     const offset = Number(index) * size + this.strOffsetsBase;
     if (!Number.isSafeInteger(offset) || offset > strOffsets.length || strOffsets.length - offset < size) return undefined;
-    const strOffset = Number(new ByteReader(strOffsets, '.debug_str_offsets', offset).unsigned(size));
+    const strOffset = Number(dwarfReader(strOffsets, '.debug_str_offsets', offset).unsigned(size));
     if (strOffset >= str.length) return undefined;
     return cString(str, strOffset);
   }
@@ -368,7 +368,7 @@ export class BfdUnit {
           if (attr.bytes && BLOCK_FORMS.has(attr.form) && attr.bytes.length > 0 && attr.bytes[0] === DW_OP_ADDR) {
             variable.stack = false;
             const size = this.unit.addressSize;
-            if (attr.bytes.length === size + 1) variable.addr = new ByteReader(attr.bytes, 'DW_AT_location', 1).unsigned(size);
+            if (attr.bytes.length === size + 1) variable.addr = dwarfReader(attr.bytes, 'DW_AT_location', 1).unsigned(size);
           }
           break;
       }
@@ -496,7 +496,7 @@ export class BfdUnit {
 
   /** One DIE read on its own at `offset`; undefined for a null entry or an unreadable one. */
   private dieAt(offset: number): { tag: number; attributes: Attribute[] } | undefined {
-    const reader = new ByteReader(this.unit.sectionBytes, this.unit.sectionName, offset, this.unit.header.end);
+    const reader = dwarfReader(this.unit.sectionBytes, this.unit.sectionName, offset, this.unit.header.end);
     const code = reader.ulebNumber();
     if (code === 0) return undefined;
     const abbrev = this.unit.abbreviationTable().get(code);
