@@ -17,6 +17,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runBuildCommand, type BuildLog } from './build-process';
+import { BASE_CFLAGS, linkFlags, RUNTIME_SOURCES } from '../native/lib/guest-sdk';
 import { buildRustCrate, findRustc, rustcVersion } from './rust-build';
 
 export { GuestBuildError } from './build-process';
@@ -69,37 +70,6 @@ const MANIFEST = 'microvm.json';
 const VENDORED_SDK = 'microvm-sdk';
 const SDK_MARKER = path.join('guest-templates', 'sdk', 'c', 'include', 'microvm.h');
 const RUST_EDITIONS = ['2015', '2018', '2021', '2024'];
-
-/** Compile flags every guest gets (see guest-templates/sdk/c/README.md). */
-const BASE_CFLAGS: readonly string[] = [
-  '-std=c11',
-  '-ffreestanding',
-  '-fno-builtin',
-  '-fno-pie',
-  '-fno-stack-protector',
-  '-fno-omit-frame-pointer',
-  '-fasynchronous-unwind-tables',
-  '-fcf-protection=none',
-  '-mno-red-zone',
-  '-g',
-  '-Wall',
-  '-Wextra',
-];
-
-/**
- * The SDK runtime and the extra flags each file needs. Everything except float.c is built with
- * -mgeneral-regs-only so that the runtime never touches x87/SSE state on its own: a call that
- * involves no floating point then never uses the vector unit (float.c holds %f formatting and the
- * variadic entry points, whose prologues must be able to save XMM argument registers).
- */
-const RUNTIME_SOURCES: ReadonlyArray<{ file: string; flags: readonly string[] }> = [
-  { file: 'runtime/entry.S', flags: [] },
-  { file: 'runtime/runtime.c', flags: ['-mgeneral-regs-only'] },
-  { file: 'runtime/print.c', flags: ['-mgeneral-regs-only'] },
-  { file: 'runtime/heap.c', flags: ['-mgeneral-regs-only'] },
-  { file: 'runtime/string.c', flags: ['-mgeneral-regs-only'] },
-  { file: 'runtime/float.c', flags: [] },
-];
 
 // ---------------------------------------------------------------------------------------------
 // Locating the repository
@@ -322,23 +292,6 @@ function compileRuntime(cc: string, sdk: string, cflags: readonly string[], obje
     run(cc, [...cflags, ...flags, '-c', src, '-o', obj], log);
     return obj;
   });
-}
-
-/** The link flags of every guest (see microvm.ld). */
-function linkFlags(sdk: string, clang: boolean): string[] {
-  return [
-    '-nostdlib',
-    '-static',
-    // clang treats -no-pie as unused with -static and warns; -static alone already gives ET_EXEC.
-    ...(clang ? [] : ['-no-pie']),
-    '-g',
-    '-T',
-    path.join(sdk, 'microvm.ld'),
-    '-Wl,--build-id=none',
-    '-Wl,-z,max-page-size=4096',
-    '-Wl,-z,noexecstack',
-    '-Wl,--eh-frame-hdr',
-  ];
 }
 
 function compileAndLink(sources: string[], sdk: string, outFile: string, objDir: string, options: BuildOptions): BuildResult {

@@ -1,5 +1,19 @@
 import type { ErrorCode, GuestFault, HostCallRecord } from './types';
 
+/** A trap of a Wasm guest (docs/wasm-guests.md, "Traps"). */
+export interface WasmTrapDetails {
+  /** e.g. 'integer-divide-by-zero', 'out-of-bounds-memory-access', 'unreachable'. */
+  readonly trap: string;
+  /** The Wasm function that trapped, by its name in the module (else `func[N]`). */
+  readonly wasmFunction: string;
+  readonly functionIndex: number;
+  /** Byte offset of the trapping instruction in the module file. */
+  readonly offset: number;
+  /** Its source line, from the module's DWARF, when it has one. */
+  readonly file?: string;
+  readonly line?: number;
+}
+
 export interface MicroVmErrorDetails {
   fault?: GuestFault;
   /** Path of the ELF core file written for this failure, if any. */
@@ -10,6 +24,8 @@ export interface MicroVmErrorDetails {
   output?: string;
   /** The guest function being called, when the error concerns a call. */
   functionName?: string;
+  /** A Wasm guest's trap (code WASM_TRAP). */
+  wasmTrap?: WasmTrapDetails;
 }
 
 /** Every error the micro-VM host raises: `code` says which class, `message` says precisely what. */

@@ -15,6 +15,7 @@ import { encodeCall } from './records';
 import type { SandboxInternals } from './sandbox-internals';
 import type { CallResult, FunctionSignature, GuestFault, GuestFile, GuestValue, HostCallRecord, SandboxOptions } from './types';
 import { runSliced, type RunPrologue } from './vcpu-runs';
+import { isWasmModule, wasmGuest, wasmTrapError, type WasmGuest } from './wasm';
 
 const DEFAULT_TIMEOUT_MS = 5000;
 
@@ -34,13 +35,52 @@ function symbolTableOf(guestPath: string, loadBias: bigint): SymbolTable {
   return table;
 }
 
-function readGuest(guest: string | Uint8Array | GuestFile): { bytes: Uint8Array; guestPath?: string; read: boolean } {
-  if (guest instanceof Uint8Array) return { bytes: guest, read: false };
-  if (typeof guest !== 'string') return { bytes: guest.bytes, guestPath: path.resolve(guest.path), read: false };
-  try {
-    return { bytes: fs.readFileSync(guest), guestPath: path.resolve(guest), read: true };
-  } catch (error) {
-    throw new MicroVmError('ELF_INVALID', `cannot read guest ${guest}: ${(error as Error).message}`);
+interface LoadedGuest {
+  bytes: Uint8Array;
+  guestPath?: string;
+  read: boolean;
+  /** A Wasm module's translation: `bytes` and `guestPath` are then its guest ELF's. */
+  wasm?: WasmGuest;
+}
+
+function readGuest(guest: string | Uint8Array | GuestFile): LoadedGuest {
+  let loaded: LoadedGuest;
+  if (guest instanceof Uint8Array) loaded = { bytes: guest, read: false };
+  else if (typeof guest !== 'string') loaded = { bytes: guest.bytes, guestPath: path.resolve(guest.path), read: false };
+  else {
+    try {
+      loaded = { bytes: fs.readFileSync(guest), guestPath: path.resolve(guest), read: true };
+    } catch (error) {
+      throw new MicroVmError('ELF_INVALID', `cannot read guest ${guest}: ${(error as Error).message}`);
+    }
+  }
+  if (!isWasmModule(loaded.bytes)) return loaded;
+  // A Wasm module runs as its translated guest ELF (cached by the module's hash).
+  const wasm = wasmGuest(loaded.bytes, { file: loaded.guestPath });
+  return { bytes: fs.readFileSync(wasm.elfPath), guestPath: wasm.elfPath, read: true, wasm };
+}
+
+/** Enough memory for a Wasm guest's linear memory, when the caller did not choose: image, buffers, stack, the initial pages and 1 MiB to grow. */
+function wasmMemorySize(wasm: WasmGuest, elfSize: number, options: SandboxOptions): number {
+  const MiB = 1024 * 1024;
+  const buffers = (options.inputBufferSize ?? 65536) + (options.outputBufferSize ?? 65536) + (options.stackSize ?? 65536) + 8192;
+  const needed = MiB + elfSize + buffers + wasm.initialPages * 65536 + 2 * MiB;
+  return Math.max(2 * MiB, Math.ceil(needed / MiB) * MiB);
+}
+
+/** Every host function a Wasm module imports must be registered, with the module's types. */
+function checkWasmImports(wasm: WasmGuest, registry: HostFunctionRegistry, label: string): void {
+  for (const imp of wasm.imports) {
+    const fn = registry.get(imp.hostSignature.name);
+    const wanted = `${imp.field}(${imp.hostSignature.paramTypes.join(', ')}) -> ${imp.hostSignature.returnType}`;
+    if (!fn) {
+      throw new MicroVmError('WASM_INVALID', `${label}the module imports ${imp.module}.${imp.field}, but no host function ${imp.field} is registered (registered: ${registry.names().join(', ')}); it needs ${wanted}`);
+    }
+    const same = fn.returnType === imp.hostSignature.returnType && fn.paramTypes.length === imp.hostSignature.paramTypes.length
+      && fn.paramTypes.every((t, i) => t === imp.hostSignature.paramTypes[i]);
+    if (!same) {
+      throw new MicroVmError('WASM_INVALID', `${label}the module imports ${imp.module}.${imp.field} as ${wanted}, but the host function is ${HostFunctionRegistry.signature(fn)}`);
+    }
   }
 }
 
@@ -96,9 +136,18 @@ export class Sandbox {
    * its bytes, or both (a GuestFile: bytes already read, named by their file).
    */
   static create(guest: string | Uint8Array | GuestFile, options: SandboxOptions = {}): Sandbox {
-    const { bytes, guestPath, read } = readGuest(guest);
-    return new Sandbox(bytes, guestPath, read, options);
+    const { bytes, guestPath, read, wasm } = readGuest(guest);
+    if (!wasm) return new Sandbox(bytes, guestPath, read, options);
+    const sized = options.memorySize === undefined ? { ...options, memorySize: wasmMemorySize(wasm, bytes.length, options) } : options;
+    try {
+      return new Sandbox(bytes, guestPath, read, sized, wasm);
+    } catch (error) {
+      throw wasmTrapError(error, wasm);
+    }
   }
+
+  /** The Wasm module's translation, when the guest is a Wasm module. */
+  readonly wasm: WasmGuest | undefined;
 
   /** The guest's bytes when they were given; a guest read from its path is re-read for symbols. */
   private readonly elfBytes: Uint8Array | undefined;
@@ -108,7 +157,9 @@ export class Sandbox {
     readonly guestPath: string | undefined,
     readFromPath: boolean,
     private readonly options: SandboxOptions,
+    wasm?: WasmGuest,
   ) {
+    this.wasm = wasm;
     // Idle sandboxes should cost little: keep no copy of a guest that can be read again. Bytes the
     // caller gave are theirs already: keeping a reference copies nothing and saves that read.
     this.elfBytes = readFromPath ? undefined : elfBytes;
@@ -116,6 +167,7 @@ export class Sandbox {
     this.inlineSliceUs = checkInlineSlice(options.inlineSliceUs);
     checkSizes(options);
     this.hostFunctions = new HostFunctionRegistry(options.hostFunctions ?? [], (text) => this.currentSession?.print(text));
+    if (wasm) checkWasmImports(wasm, this.hostFunctions, '');
     const self = this;
     this.internals = {
       get native() {
@@ -297,6 +349,8 @@ export class Sandbox {
     try {
       this.beginOnThisThread(record);
       return this.drive(session);
+    } catch (error) {
+      throw this.wasm ? wasmTrapError(error, this.wasm) : error;
     } finally {
       this.end();
     }
@@ -335,6 +389,8 @@ export class Sandbox {
         }
         if (step.kind === 'done') return step.result;
       }
+    } catch (error) {
+      throw this.wasm ? wasmTrapError(error, this.wasm) : error;
     } finally {
       this.end();
     }
@@ -390,6 +446,7 @@ export class Sandbox {
 
 /** Validates a guest ELF without creating a VM and lists its functions. */
 export function inspectGuest(guest: string | Uint8Array | GuestFile): { functions: FunctionSignature[]; entry: bigint; positionIndependent: boolean } {
+  // A Wasm module is translated (or found in the cache) and its guest ELF inspected.
   const { bytes, guestPath } = readGuest(guest);
   try {
     const info = nativeAddon().inspectElf(bytes);

@@ -170,6 +170,8 @@ export type ErrorCode =
   | 'BAD_ARGUMENTS'        // wrong argument count or types, or too large for the input buffer
   | 'GUEST_FAULT'          // CPU exception in the guest
   | 'GUEST_ABORT'          // the guest called abort()/assert failed
+  | 'WASM_TRAP'            // a Wasm guest trapped (details.wasmTrap: the trap and the Wasm function)
+  | 'WASM_INVALID'         // a Wasm module is malformed, invalid or uses what the translator does not support
   | 'TIMEOUT'              // the call ran past its deadline
   | 'BAD_HOST_CALL'        // malformed host-call or return record from the guest
   | 'HOST_FUNCTION_ERROR'  // a host function threw or rejected
