@@ -19,6 +19,7 @@ import path from 'node:path';
 import { runBuildCommand, type BuildLog } from './build-process';
 import { BASE_CFLAGS, linkFlags, RUNTIME_SOURCES } from '../native/lib/guest-sdk';
 import { buildRustCrate, findRustc, rustcVersion } from './rust-build';
+import { buildWasmCGuest } from './wasm-build';
 
 export { GuestBuildError } from './build-process';
 
@@ -50,10 +51,14 @@ export interface BuildResult {
 }
 
 export type GuestLanguage = 'c' | 'rust';
+/** What a project compiles to: a native guest ELF, or a wasm32 module the host translates. */
+export type GuestTarget = 'native' | 'wasm32';
 
 export interface GuestManifest {
   name: string;
   language: GuestLanguage;
+  /** Default 'native'. 'wasm32': clang compiles the C sources to a Wasm module (docs/wasm-guests.md). */
+  target?: GuestTarget;
   /** C: the sources to compile. Rust: the crate root first, then (optionally) its modules. */
   sources: string[];
   output?: string;
@@ -103,6 +108,11 @@ export function rustSdkDir(): string {
   return path.join(repoRoot(), 'guest-templates', 'sdk', 'rust');
 }
 
+/** The repository's Wasm C SDK (guest-templates/sdk/wasm). */
+export function wasmSdkDir(): string {
+  return path.join(repoRoot(), 'guest-templates', 'sdk', 'wasm');
+}
+
 function templatesDir(): string {
   return path.join(repoRoot(), 'guest-templates');
 }
@@ -138,7 +148,11 @@ export function newGuestProject(template: string, dir: string): void {
   const language = readManifest(path.join(templatesDir(), template)).language;
   fs.mkdirSync(target, { recursive: true });
   copyTree(path.join(templatesDir(), template), target);
-  if (language === 'rust') {
+  if (readManifest(path.join(templatesDir(), template)).target === 'wasm32') {
+    // The Wasm flavour of the C SDK: the header and the module's own runtime (not the host's half).
+    for (const part of ['include', 'runtime']) copyTree(path.join(wasmSdkDir(), part), path.join(target, VENDORED_SDK, part));
+    fs.copyFileSync(path.join(wasmSdkDir(), 'README.md'), path.join(target, VENDORED_SDK, 'README.md'));
+  } else if (language === 'rust') {
     copyTree(sdkDir(), path.join(target, VENDORED_SDK, 'c'));
     copyTree(rustSdkDir(), path.join(target, VENDORED_SDK, 'rust'));
   } else {
@@ -190,6 +204,8 @@ export function readManifest(dir: string): GuestManifest {
     fail('cflags', 'must be an array of strings');
   }
   const language = m.language as GuestLanguage;
+  if (m.target !== undefined && m.target !== 'native' && m.target !== 'wasm32') fail('target', `must be "native" or "wasm32", got ${JSON.stringify(m.target)}`);
+  if (m.target === 'wasm32' && language !== 'c') fail('target', '"wasm32" is supported for C guests ("language": "c")');
   const rustOnly = ['crateName', 'edition', 'rustflags'].filter((f) => m[f] !== undefined);
   if (language !== 'rust' && rustOnly.length > 0) fail(rustOnly[0], 'is only for Rust guests ("language": "rust")');
   if (m.crateName !== undefined && (typeof m.crateName !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(m.crateName))) {
@@ -208,6 +224,7 @@ export function readManifest(dir: string): GuestManifest {
     sources: sources as string[],
     output: m.output as string | undefined,
     cflags: m.cflags as string[] | undefined,
+    ...(m.target === 'wasm32' ? { target: 'wasm32' as const } : {}),
     ...(language === 'rust'
       ? {
           crateName: (m.crateName as string | undefined) ?? (m.name as string).replace(/-/g, '_'),
@@ -230,10 +247,14 @@ export function buildGuest(dir: string, options: BuildOptions = {}): BuildResult
     if (!fs.existsSync(s)) throw new Error(`${path.join(root, MANIFEST)}: sources[${i}] ${manifest.sources[i]} does not exist`);
   }
   const vendored = path.join(root, VENDORED_SDK);
-  const outFile = path.resolve(root, options.outFile ?? manifest.output ?? path.join('build', `${manifest.name}.elf`));
+  const outFile = path.resolve(root, options.outFile ?? manifest.output ?? path.join('build', `${manifest.name}${manifest.target === 'wasm32' ? '.wasm' : '.elf'}`));
   const objDir = path.resolve(root, options.objDir ?? path.join('build', 'obj'));
   const opts: BuildOptions = { ...options, extraCflags: [...(manifest.cflags ?? []), ...(options.extraCflags ?? [])] };
   if (manifest.language === 'rust') return buildRustGuest(manifest, sources[0], vendored, outFile, objDir, opts);
+  if (manifest.target === 'wasm32') {
+    const wasmSdk = fs.existsSync(path.join(vendored, 'include', 'microvm.h')) && fs.existsSync(path.join(vendored, 'runtime', 'string.c')) ? vendored : wasmSdkDir();
+    return buildWasmCGuest(sources, wasmSdk, outFile, objDir, opts, isClang);
+  }
   const sdk = fs.existsSync(path.join(vendored, 'include', 'microvm.h')) ? vendored : sdkDir();
   return compileAndLink(sources, sdk, outFile, objDir, opts);
 }

@@ -5,6 +5,6 @@ export { WasmError } from './errors';
 export { translateModule, type Translation } from './translate';
 export { wasmGuest, wasmCacheDir, type WasmGuest, type WasmGuestOptions } from './cache';
 export { wasmTrapError, TRAP_KINDS, WASM_TRAP_ABORT_CODE } from './traps';
-export { parseDeclarations } from './signatures';
+export { parseDeclarations, declaredSignatures } from './signatures';
 export type { HostImport, GuestExport } from './signatures';
 export { resolveWasmProgram } from './program';

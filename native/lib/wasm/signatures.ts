@@ -63,6 +63,12 @@ function declarationText(module: WasmModule): { text: string; where: string } | 
   return undefined;
 }
 
+/** The guest functions a module declares (none: it declares nothing), e.g. for the build to export them. */
+export function declaredSignatures(module: WasmModule): FunctionSignature[] {
+  const declared = declarationText(module);
+  return declared ? parseDeclarations(declared.text, declared.where) : [];
+}
+
 /** Parses lines such as `PrintOutput(string) -> i32`. */
 export function parseDeclarations(text: string, where: string): FunctionSignature[] {
   const signatures: FunctionSignature[] = [];
