@@ -1,6 +1,8 @@
 // Call sites (DW_TAG_call_site / DW_TAG_GNU_call_site): how a caller passed a parameter, used to
 // recover a callee's DW_OP_entry_value(DW_OP_regN) from the caller's frame.
-import { DW_AT, DW_TAG } from './constants';
+import { readOperation } from '../shared/dwarf-operations';
+import { DW_AT, DW_OP, DW_TAG } from './constants';
+import { dwarfReader } from './reader';
 import type { Die } from './die';
 import type { Unit } from './unit';
 
@@ -8,17 +10,14 @@ const DW_AT_GNU_call_site_value = 0x2111;
 
 /** N for an expression that is exactly DW_OP_regN or DW_OP_regx N. */
 export function plainRegister(expression: Uint8Array): number | undefined {
-  if (expression.length === 1 && expression[0] >= 0x50 && expression[0] <= 0x6f) return expression[0] - 0x50;
-  if (expression[0] === 0x90) {
-    let value = 0;
-    let shift = 0;
-    for (let i = 1; i < expression.length; i++) {
-      value |= (expression[i] & 0x7f) << shift;
-      shift += 7;
-      if ((expression[i] & 0x80) === 0) return i === expression.length - 1 ? value : undefined;
-    }
+  try {
+    const reader = dwarfReader(expression, 'DWARF expression');
+    const { op, a } = readOperation(reader, { addressSize: 8 });
+    const register = (op >= DW_OP.reg0 && op <= DW_OP.reg31) || op === DW_OP.regx;
+    return register && reader.atEnd() ? Number(a) : undefined;
+  } catch {
+    return undefined; // not a well-formed operation
   }
-  return undefined;
 }
 
 /** The call site under `die` (a caller's subprogram) whose return address is `returnAddress`. */

@@ -2,6 +2,7 @@
 // description: memory, register, computed value (DW_OP_stack_value), literal bytes
 // (DW_OP_implicit_value), implicit pointer, pieces, or "unavailable" with a reason. The machine
 // state comes through EvaluationContext, so the same code serves a live VM, a core file and tests.
+import { CONSTANT_OPERATIONS, readOperation } from '../shared/dwarf-operations';
 import { DW_OP, registerName } from './constants';
 import { DwarfFormatError, hex } from './errors';
 import { dwarfReader, type ByteReader } from './reader';
@@ -175,95 +176,60 @@ function run(expression: Uint8Array, ctx: EvaluationContext, env: ExpressionEnvi
   };
 
   while (!r.atEnd()) {
-    const at = r.pos;
-    const op = r.u8();
+    const { op, at, a, b, block } = readOperation(r, env);
     if (register !== undefined && op !== DW_OP.piece && op !== DW_OP.bit_piece) {
       throw new DwarfFormatError(`DWARF expression: ${hex(op)} after a register location at offset ${hex(at)}`);
     }
-    if (op >= DW_OP.lit0 && op <= DW_OP.lit31) {
-      push(BigInt(op - DW_OP.lit0));
+    if ((op >= DW_OP.lit0 && op <= DW_OP.lit31) || CONSTANT_OPERATIONS.has(op)) {
+      push(a);
       continue;
     }
     if (op >= DW_OP.reg0 && op <= DW_OP.reg31) {
-      register = op - DW_OP.reg0;
+      register = Number(a);
       continue;
     }
     if (op >= DW_OP.breg0 && op <= DW_OP.breg31) {
-      push(regValue(op - DW_OP.breg0) + r.sleb());
+      push(regValue(Number(a)) + b);
       continue;
     }
     switch (op) {
       case DW_OP.addr:
-        push(r.address(env.addressSize) + bias);
+        push(a + bias);
         break;
       case DW_OP.addrx:
       case DW_OP.GNU_addr_index:
       case DW_OP.constx:
       case DW_OP.GNU_const_index: {
-        const index = r.uleb();
         if (!env.indexedAddress) throw new ExpressionError('DW_OP_addrx needs .debug_addr');
-        const value = env.indexedAddress(index);
+        const value = env.indexedAddress(a);
         push(op === DW_OP.addrx || op === DW_OP.GNU_addr_index ? value + bias : value);
         break;
       }
       case DW_OP.deref:
         push(memory(pop().value, env.addressSize));
         break;
-      case DW_OP.deref_size: {
-        const size = r.u8();
-        push(memory(pop().value, size));
+      case DW_OP.deref_size:
+        push(memory(pop().value, Number(a)));
         break;
-      }
       case DW_OP.deref_type:
       case DW_OP.GNU_deref_type: {
-        const size = r.u8();
-        const type = typeAt(r.ulebNumber());
-        push(memory(pop().value, size), type);
+        const type = typeAt(Number(b));
+        push(memory(pop().value, Number(a)), type);
         break;
       }
-      case DW_OP.const1u:
-        push(BigInt(r.u8()));
-        break;
-      case DW_OP.const1s:
-        push(BigInt(r.i8()));
-        break;
-      case DW_OP.const2u:
-        push(BigInt(r.u16()));
-        break;
-      case DW_OP.const2s:
-        push(r.signed(2));
-        break;
-      case DW_OP.const4u:
-        push(BigInt(r.u32()));
-        break;
-      case DW_OP.const4s:
-        push(r.signed(4));
-        break;
-      case DW_OP.const8u:
-        push(r.u64());
-        break;
-      case DW_OP.const8s:
-        push(r.signed(8));
-        break;
-      case DW_OP.constu:
-        push(r.uleb());
-        break;
-      case DW_OP.consts:
-        push(r.sleb());
-        break;
       case DW_OP.const_type:
       case DW_OP.GNU_const_type: {
-        const type = typeAt(r.ulebNumber());
-        const size = r.u8();
-        const value = littleEndian(r.bytesOf(size));
-        stack.push({ value: mask(value, { ...type, size: Math.max(size, 1) }), type: { ...type, size: Math.max(size, 1) } });
+        const type = typeAt(Number(a));
+        const bytes = block as Uint8Array;
+        const value = littleEndian(bytes);
+        const size = Math.max(bytes.length, 1);
+        stack.push({ value: mask(value, { ...type, size }), type: { ...type, size } });
         break;
       }
       case DW_OP.regval_type:
       case DW_OP.GNU_regval_type: {
-        const regno = r.ulebNumber();
-        const type = typeAt(r.ulebNumber());
-        push(regValue(regno), type);
+        const type = typeAt(Number(b));
+        push(regValue(Number(a)), type);
         break;
       }
       case DW_OP.dup: {
@@ -280,22 +246,22 @@ function run(expression: Uint8Array, ctx: EvaluationContext, env: ExpressionEnvi
         break;
       }
       case DW_OP.pick: {
-        const index = r.u8();
+        const index = Number(a);
         if (index >= stack.length) throw new DwarfFormatError(`DWARF expression: DW_OP_pick ${index} past the stack`);
         stack.push({ ...stack[stack.length - 1 - index] });
         break;
       }
       case DW_OP.swap: {
-        const b = pop();
-        const a = pop();
-        stack.push(b, a);
+        const y = pop();
+        const x = pop();
+        stack.push(y, x);
         break;
       }
       case DW_OP.rot: {
-        const c = pop();
-        const b = pop();
-        const a = pop();
-        stack.push(c, a, b);
+        const z = pop();
+        const y = pop();
+        const x = pop();
+        stack.push(z, x, y);
         break;
       }
       case DW_OP.abs: {
@@ -315,92 +281,85 @@ function run(expression: Uint8Array, ctx: EvaluationContext, env: ExpressionEnvi
         break;
       }
       case DW_OP.and:
-        binary((a, b) => a.value & b.value);
+        binary((x, y) => x.value & y.value);
         break;
       case DW_OP.or:
-        binary((a, b) => a.value | b.value);
+        binary((x, y) => x.value | y.value);
         break;
       case DW_OP.xor:
-        binary((a, b) => a.value ^ b.value);
+        binary((x, y) => x.value ^ y.value);
         break;
       case DW_OP.plus:
-        binary((a, b) => a.value + b.value);
+        binary((x, y) => x.value + y.value);
         break;
       case DW_OP.minus:
-        binary((a, b) => a.value - b.value);
+        binary((x, y) => x.value - y.value);
         break;
       case DW_OP.mul:
-        binary((a, b) => a.value * b.value);
+        binary((x, y) => x.value * y.value);
         break;
       case DW_OP.div:
-        binary((a, b) => {
-          if (b.value === 0n) throw new ExpressionError('division by zero in a DWARF expression');
-          const signed = a.type === GENERIC || a.type.signed;
-          return signed ? asSigned(a) / asSigned(b) : a.value / b.value;
+        binary((x, y) => {
+          if (y.value === 0n) throw new ExpressionError('division by zero in a DWARF expression');
+          const signed = x.type === GENERIC || x.type.signed;
+          return signed ? asSigned(x) / asSigned(y) : x.value / y.value;
         });
         break;
       case DW_OP.mod:
-        binary((a, b) => {
-          if (b.value === 0n) throw new ExpressionError('division by zero in a DWARF expression');
-          return a.type !== GENERIC && a.type.signed ? asSigned(a) % asSigned(b) : a.value % b.value;
+        binary((x, y) => {
+          if (y.value === 0n) throw new ExpressionError('division by zero in a DWARF expression');
+          return x.type !== GENERIC && x.type.signed ? asSigned(x) % asSigned(y) : x.value % y.value;
         });
         break;
       case DW_OP.plus_uconst: {
         const e = pop();
-        push(e.value + r.uleb(), e.type);
+        push(e.value + a, e.type);
         break;
       }
       case DW_OP.shl:
-        binary((a, b) => (b.value >= BigInt(a.type.size * 8) ? 0n : a.value << b.value));
+        binary((x, y) => (y.value >= BigInt(x.type.size * 8) ? 0n : x.value << y.value));
         break;
       case DW_OP.shr:
-        binary((a, b) => (b.value >= BigInt(a.type.size * 8) ? 0n : a.value >> b.value));
+        binary((x, y) => (y.value >= BigInt(x.type.size * 8) ? 0n : x.value >> y.value));
         break;
       case DW_OP.shra:
-        binary((a, b) => asSigned(a) >> (b.value > 127n ? 127n : b.value));
+        binary((x, y) => asSigned(x) >> (y.value > 127n ? 127n : y.value));
         break;
       case DW_OP.eq:
-        compare((a, b) => a === b);
+        compare((x, y) => x === y);
         break;
       case DW_OP.ne:
-        compare((a, b) => a !== b);
+        compare((x, y) => x !== y);
         break;
       case DW_OP.lt:
-        compare((a, b) => a < b);
+        compare((x, y) => x < y);
         break;
       case DW_OP.le:
-        compare((a, b) => a <= b);
+        compare((x, y) => x <= y);
         break;
       case DW_OP.gt:
-        compare((a, b) => a > b);
+        compare((x, y) => x > y);
         break;
       case DW_OP.ge:
-        compare((a, b) => a >= b);
+        compare((x, y) => x >= y);
         break;
-      case DW_OP.skip: {
-        const offset = r.signed(2);
-        r.pos = jump(r, offset);
+      case DW_OP.skip:
+        r.pos = jump(r, a);
         break;
-      }
-      case DW_OP.bra: {
-        const offset = r.signed(2);
-        if (pop().value !== 0n) r.pos = jump(r, offset);
+      case DW_OP.bra:
+        if (pop().value !== 0n) r.pos = jump(r, a);
         break;
-      }
       case DW_OP.regx:
-        register = r.ulebNumber();
+        register = Number(a);
         break;
-      case DW_OP.bregx: {
-        const regno = r.ulebNumber();
-        push(regValue(regno) + r.sleb());
+      case DW_OP.bregx:
+        push(regValue(Number(a)) + b);
         break;
-      }
       case DW_OP.fbreg: {
-        const offset = r.sleb();
         const base = ctx.frameBase ?? env.frameBase?.();
         if (base === undefined) throw new ExpressionError('the frame base is not known');
         if (typeof base !== 'bigint') throw new ExpressionError(`frame base: ${base.reason}`);
-        push(base + offset);
+        push(base + a);
         break;
       }
       case DW_OP.call_frame_cfa:
@@ -408,31 +367,24 @@ function run(expression: Uint8Array, ctx: EvaluationContext, env: ExpressionEnvi
         push(ctx.cfa);
         break;
       case DW_OP.piece:
-        finishPiece(r.ulebNumber() * 8, 0);
+        finishPiece(Number(a) * 8, 0);
         break;
-      case DW_OP.bit_piece: {
-        const size = r.ulebNumber();
-        finishPiece(size, r.ulebNumber());
+      case DW_OP.bit_piece:
+        finishPiece(Number(a), Number(b));
         break;
-      }
       case DW_OP.stack_value:
         stackValue = true;
         break;
-      case DW_OP.implicit_value: {
-        const length = r.ulebNumber();
-        implicit = { kind: 'bytes', bytes: r.bytesOf(length) };
+      case DW_OP.implicit_value:
+        implicit = { kind: 'bytes', bytes: block as Uint8Array };
         break;
-      }
       case DW_OP.implicit_pointer:
-      case DW_OP.GNU_implicit_pointer: {
-        const die = Number(r.offset(4));
-        implicit = { kind: 'implicitPointer', die, offset: r.sleb() };
+      case DW_OP.GNU_implicit_pointer:
+        implicit = { kind: 'implicitPointer', die: Number(a), offset: b };
         break;
-      }
       case DW_OP.entry_value:
       case DW_OP.GNU_entry_value: {
-        const length = r.ulebNumber();
-        const inner = r.bytesOf(length);
+        const inner = block as Uint8Array;
         const regOp = inner.length === 1 && inner[0] >= DW_OP.reg0 && inner[0] <= DW_OP.reg31 ? inner[0] - DW_OP.reg0 : undefined;
         if (regOp !== undefined && env.atFunctionEntry) {
           push(regValue(regOp));
@@ -448,9 +400,7 @@ function run(expression: Uint8Array, ctx: EvaluationContext, env: ExpressionEnvi
       case DW_OP.call2:
       case DW_OP.call4:
       case DW_OP.call_ref: {
-        const absolute = op === DW_OP.call_ref;
-        const offset = op === DW_OP.call2 ? r.u16() : absolute ? Number(r.offset(4)) : r.u32();
-        const callee = env.callExpression?.(offset, absolute);
+        const callee = env.callExpression?.(Number(a), op === DW_OP.call_ref);
         if (callee === undefined) break; // a DIE without a location expression does nothing
         const result = run(callee, ctx, env, stack, depth + 1);
         if (result.kind === 'unavailable') return result;
@@ -460,7 +410,7 @@ function run(expression: Uint8Array, ctx: EvaluationContext, env: ExpressionEnvi
       case DW_OP.GNU_convert:
       case DW_OP.reinterpret:
       case DW_OP.GNU_reinterpret: {
-        const type = typeAt(r.ulebNumber());
+        const type = typeAt(Number(a));
         const e = pop();
         if (type.float !== e.type.float && op !== DW_OP.reinterpret && op !== DW_OP.GNU_reinterpret) {
           throw new ExpressionError('floating-point conversion in a DWARF expression is not supported');
@@ -484,10 +434,8 @@ function run(expression: Uint8Array, ctx: EvaluationContext, env: ExpressionEnvi
       case DW_OP.xderef_type:
         throw new ExpressionError('address-space dereference (DW_OP_xderef) is not supported');
       case DW_OP.GNU_parameter_ref:
-        r.u32();
         throw new ExpressionError('optimized out (DW_OP_GNU_parameter_ref)');
       case DW_OP.GNU_variable_value:
-        r.offset(4);
         throw new ExpressionError('DW_OP_GNU_variable_value is not supported');
       default:
         throw new DwarfFormatError(`DWARF expression: unknown operator ${hex(op)} at offset ${hex(at)}`);

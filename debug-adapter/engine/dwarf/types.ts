@@ -2,9 +2,11 @@
 // array with bounds, struct/union/class with member offsets and bitfields, enum, subroutine,
 // void), resolved once per DIE so recursive types (a struct pointing to itself) are one object
 // graph. Names follow gdb's C printer (`const char *`, `int (*)(int, int)`, `struct point [3]`).
-import { DW_AT, DW_ATE, DW_FORM, DW_TAG } from './constants';
+import { readOperation } from '../shared/dwarf-operations';
+import { DW_AT, DW_ATE, DW_FORM, DW_OP, DW_TAG } from './constants';
 import type { Die } from './die';
 import { DwarfFormatError, hex } from './errors';
+import { dwarfReader } from './reader';
 import { isRustUnit } from './rust-names';
 import { rustTypeName } from './rust-type-names';
 import { describeRustType } from './rust-types';
@@ -238,7 +240,7 @@ export class TypeResolver {
     if (location) {
       const constant = unit.constant(location);
       if (constant !== undefined) byteOffset = Number(constant);
-      else if (location.bytes && location.bytes[0] === 0x23 /* DW_OP_plus_uconst */) byteOffset = Number(readUleb(location.bytes, 1));
+      else if (location.bytes && location.bytes[0] === DW_OP.plus_uconst) byteOffset = Number(readOperation(dwarfReader(location.bytes, 'DW_AT_data_member_location'), unit).a);
     }
     const bitSizeAttr = unit.constant(die.attr(DW_AT.bit_size));
     if (bitSizeAttr === undefined) return { name, type, byteOffset };
@@ -268,17 +270,6 @@ export function canonicalBaseName(name: string): string {
   const longs = count('long');
   const size = longs >= 2 ? 'long long' : longs === 1 ? 'long' : count('short') > 0 ? 'short' : 'int';
   return unsigned ? `unsigned ${size}` : size;
-}
-
-function readUleb(bytes: Uint8Array, at: number): bigint {
-  let result = 0n;
-  let shift = 0n;
-  for (let i = at; i < bytes.length; i++) {
-    result |= BigInt(bytes[i] & 0x7f) << shift;
-    shift += 7n;
-    if ((bytes[i] & 0x80) === 0) break;
-  }
-  return result;
 }
 
 function subrangeCount(unit: Unit, die: Die): number | undefined {

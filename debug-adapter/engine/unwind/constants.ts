@@ -1,4 +1,5 @@
-// DWARF call-frame and expression constants (DWARF 5 §6.4, §2.5; LSB for the DW_EH_PE encodings).
+// DWARF call-frame constants (DWARF 5 §6.4; LSB for the DW_EH_PE encodings). The DW_OP_* of CFI
+// expressions are the engine's one table, in shared/dwarf-operations.ts.
 
 // DW_CFA_*: the top two bits select the three "primary" opcodes that carry an operand in the low six.
 export const DW_CFA_advance_loc = 0x40;
@@ -51,58 +52,3 @@ export const DW_EH_PE_funcrel = 0x40;
 export const DW_EH_PE_aligned = 0x50;
 export const DW_EH_PE_indirect = 0x80;
 export const DW_EH_PE_omit = 0xff;
-
-// DW_OP_*: the operations a CFI expression may use.
-export const DW_OP_addr = 0x03;
-export const DW_OP_deref = 0x06;
-export const DW_OP_const1u = 0x08;
-export const DW_OP_const1s = 0x09;
-export const DW_OP_const2u = 0x0a;
-export const DW_OP_const2s = 0x0b;
-export const DW_OP_const4u = 0x0c;
-export const DW_OP_const4s = 0x0d;
-export const DW_OP_const8u = 0x0e;
-export const DW_OP_const8s = 0x0f;
-export const DW_OP_constu = 0x10;
-export const DW_OP_consts = 0x11;
-export const DW_OP_dup = 0x12;
-export const DW_OP_drop = 0x13;
-export const DW_OP_over = 0x14;
-export const DW_OP_pick = 0x15;
-export const DW_OP_swap = 0x16;
-export const DW_OP_rot = 0x17;
-export const DW_OP_abs = 0x19;
-export const DW_OP_and = 0x1a;
-export const DW_OP_div = 0x1b;
-export const DW_OP_minus = 0x1c;
-export const DW_OP_mod = 0x1d;
-export const DW_OP_mul = 0x1e;
-export const DW_OP_neg = 0x1f;
-export const DW_OP_not = 0x20;
-export const DW_OP_or = 0x21;
-export const DW_OP_plus = 0x22;
-export const DW_OP_plus_uconst = 0x23;
-export const DW_OP_shl = 0x24;
-export const DW_OP_shr = 0x25;
-export const DW_OP_shra = 0x26;
-export const DW_OP_xor = 0x27;
-export const DW_OP_bra = 0x28;
-export const DW_OP_eq = 0x29;
-export const DW_OP_ge = 0x2a;
-export const DW_OP_gt = 0x2b;
-export const DW_OP_le = 0x2c;
-export const DW_OP_lt = 0x2d;
-export const DW_OP_ne = 0x2e;
-export const DW_OP_skip = 0x2f;
-export const DW_OP_lit0 = 0x30;
-export const DW_OP_lit31 = 0x4f;
-export const DW_OP_reg0 = 0x50;
-export const DW_OP_reg31 = 0x6f;
-export const DW_OP_breg0 = 0x70;
-export const DW_OP_breg31 = 0x8f;
-export const DW_OP_regx = 0x90;
-export const DW_OP_bregx = 0x92;
-export const DW_OP_deref_size = 0x94;
-export const DW_OP_nop = 0x96;
-export const DW_OP_call_frame_cfa = 0x9c;
-export const DW_OP_stack_value = 0x9f;

@@ -1,7 +1,8 @@
 // A DWARF expression evaluator for CFI rules (DW_CFA_def_cfa_expression, DW_CFA_expression,
 // DW_CFA_val_expression): the stack operations, arithmetic, branches, register and memory reads.
 // Location-only operations (DW_OP_piece, DW_OP_fbreg, calls, TLS) are not meaningful in CFI and throw.
-import * as C from './constants';
+// The operations are decoded by shared/dwarf-operations.ts, as the location evaluator's are.
+import { CONSTANT_OPERATIONS, DW_OP, readOperation } from '../shared/dwarf-operations';
 import { CfiFormatError } from './errors';
 import { cfiReader } from './reader';
 
@@ -18,6 +19,8 @@ export interface ExpressionContext {
 export type ExpressionEvaluator = (expression: Uint8Array, context: ExpressionContext, initialStack: readonly bigint[]) => bigint;
 
 const MAX_STEPS = 10_000;
+/** CFI is x86-64's: DW_OP_addr reads 8 bytes. */
+const CFI_SIZES = { addressSize: 8 };
 
 const u64 = (v: bigint) => BigInt.asUintN(64, v);
 const s64 = (v: bigint) => BigInt.asIntN(64, v);
@@ -41,137 +44,112 @@ export const evaluateExpression: ExpressionEvaluator = (expression, context, ini
     if (value === undefined) throw new CfiFormatError(`DWARF expression: cannot read ${size} bytes at 0x${address.toString(16)}`);
     return value;
   };
-  const binary = (op: (a: bigint, b: bigint) => bigint) => {
-    const b = pop();
-    const a = pop();
-    push(op(a, b));
+  const binary = (fn: (x: bigint, y: bigint) => bigint) => {
+    const y = pop();
+    const x = pop();
+    push(fn(x, y));
   };
-  const compare = (op: (a: bigint, b: bigint) => boolean) => binary((a, b) => (op(s64(a), s64(b)) ? 1n : 0n));
+  const compare = (fn: (x: bigint, y: bigint) => boolean) => binary((x, y) => (fn(s64(x), s64(y)) ? 1n : 0n));
 
   for (let steps = 0; !r.atEnd(); steps++) {
     if (steps > MAX_STEPS) throw new CfiFormatError('DWARF expression: too many steps (a loop?)');
-    const op = r.u8('operation');
-    if (op >= C.DW_OP_lit0 && op <= C.DW_OP_lit31) {
-      push(BigInt(op - C.DW_OP_lit0));
+    const { op, a, b } = readOperation(r, CFI_SIZES);
+    if ((op >= DW_OP.lit0 && op <= DW_OP.lit31) || CONSTANT_OPERATIONS.has(op) || op === DW_OP.addr) {
+      push(a);
       continue;
     }
-    if (op >= C.DW_OP_breg0 && op <= C.DW_OP_breg31) {
-      push(reg(op - C.DW_OP_breg0) + r.sleb());
+    if (op >= DW_OP.breg0 && op <= DW_OP.breg31) {
+      push(reg(Number(a)) + b);
       continue;
     }
-    if (op >= C.DW_OP_reg0 && op <= C.DW_OP_reg31) {
-      push(reg(op - C.DW_OP_reg0)); // a register location, read as its value
+    if (op >= DW_OP.reg0 && op <= DW_OP.reg31) {
+      push(reg(Number(a))); // a register location, read as its value
       continue;
     }
     switch (op) {
-      case C.DW_OP_addr: push(r.u64()); break;
-      case C.DW_OP_deref: push(load(pop(), 8)); break;
-      case C.DW_OP_deref_size: {
-        const size = r.u8();
-        push(load(pop(), size));
-        break;
-      }
-      case C.DW_OP_const1u: push(BigInt(r.u8())); break;
-      case C.DW_OP_const1s: push(BigInt(r.i8())); break;
-      case C.DW_OP_const2u: push(BigInt(r.u16())); break;
-      case C.DW_OP_const2s: push(BigInt(r.i16())); break;
-      case C.DW_OP_const4u: push(BigInt(r.u32())); break;
-      case C.DW_OP_const4s: push(BigInt(r.i32())); break;
-      case C.DW_OP_const8u: push(r.u64()); break;
-      case C.DW_OP_const8s: push(r.i64()); break;
-      case C.DW_OP_constu: push(r.uleb()); break;
-      case C.DW_OP_consts: push(r.sleb()); break;
-      case C.DW_OP_dup: {
+      case DW_OP.deref: push(load(pop(), 8)); break;
+      case DW_OP.deref_size: push(load(pop(), Number(a))); break;
+      case DW_OP.dup: {
         const top = pop();
         push(top);
         push(top);
         break;
       }
-      case C.DW_OP_drop: pop(); break;
-      case C.DW_OP_over: {
+      case DW_OP.drop: pop(); break;
+      case DW_OP.over: {
         if (stack.length < 2) throw new CfiFormatError('DWARF expression: stack underflow');
         push(stack[stack.length - 2]);
         break;
       }
-      case C.DW_OP_pick: {
-        const index = r.u8();
+      case DW_OP.pick: {
+        const index = Number(a);
         if (index >= stack.length) throw new CfiFormatError('DWARF expression: DW_OP_pick past the stack');
         push(stack[stack.length - 1 - index]);
         break;
       }
-      case C.DW_OP_swap: {
-        const b = pop();
-        const a = pop();
-        push(b);
-        push(a);
+      case DW_OP.swap: {
+        const y = pop();
+        const x = pop();
+        push(y);
+        push(x);
         break;
       }
-      case C.DW_OP_rot: {
-        const c = pop();
-        const b = pop();
-        const a = pop();
-        push(c);
-        push(a);
-        push(b);
+      case DW_OP.rot: {
+        const z = pop();
+        const y = pop();
+        const x = pop();
+        push(z);
+        push(x);
+        push(y);
         break;
       }
-      case C.DW_OP_abs: {
+      case DW_OP.abs: {
         const v = s64(pop());
         push(v < 0n ? -v : v);
         break;
       }
-      case C.DW_OP_and: binary((a, b) => a & b); break;
-      case C.DW_OP_div:
-        binary((a, b) => {
-          if (b === 0n) throw new CfiFormatError('DWARF expression: division by zero');
-          return s64(a) / s64(b);
+      case DW_OP.and: binary((x, y) => x & y); break;
+      case DW_OP.div:
+        binary((x, y) => {
+          if (y === 0n) throw new CfiFormatError('DWARF expression: division by zero');
+          return s64(x) / s64(y);
         });
         break;
-      case C.DW_OP_minus: binary((a, b) => a - b); break;
-      case C.DW_OP_mod:
-        binary((a, b) => {
-          if (b === 0n) throw new CfiFormatError('DWARF expression: modulo by zero');
-          return a % b;
+      case DW_OP.minus: binary((x, y) => x - y); break;
+      case DW_OP.mod:
+        binary((x, y) => {
+          if (y === 0n) throw new CfiFormatError('DWARF expression: modulo by zero');
+          return x % y;
         });
         break;
-      case C.DW_OP_mul: binary((a, b) => a * b); break;
-      case C.DW_OP_neg: push(-pop()); break;
-      case C.DW_OP_not: push(~pop()); break;
-      case C.DW_OP_or: binary((a, b) => a | b); break;
-      case C.DW_OP_plus: binary((a, b) => a + b); break;
-      case C.DW_OP_plus_uconst: push(pop() + r.uleb()); break;
-      case C.DW_OP_shl: binary((a, b) => (b >= 64n ? 0n : a << b)); break;
-      case C.DW_OP_shr: binary((a, b) => (b >= 64n ? 0n : a >> b)); break;
-      case C.DW_OP_shra: binary((a, b) => s64(a) >> (b >= 64n ? 63n : b)); break;
-      case C.DW_OP_xor: binary((a, b) => a ^ b); break;
-      case C.DW_OP_eq: compare((a, b) => a === b); break;
-      case C.DW_OP_ge: compare((a, b) => a >= b); break;
-      case C.DW_OP_gt: compare((a, b) => a > b); break;
-      case C.DW_OP_le: compare((a, b) => a <= b); break;
-      case C.DW_OP_lt: compare((a, b) => a < b); break;
-      case C.DW_OP_ne: compare((a, b) => a !== b); break;
-      case C.DW_OP_skip: {
-        const delta = r.i16();
-        r.pos += delta;
+      case DW_OP.mul: binary((x, y) => x * y); break;
+      case DW_OP.neg: push(-pop()); break;
+      case DW_OP.not: push(~pop()); break;
+      case DW_OP.or: binary((x, y) => x | y); break;
+      case DW_OP.plus: binary((x, y) => x + y); break;
+      case DW_OP.plus_uconst: push(pop() + a); break;
+      case DW_OP.shl: binary((x, y) => (y >= 64n ? 0n : x << y)); break;
+      case DW_OP.shr: binary((x, y) => (y >= 64n ? 0n : x >> y)); break;
+      case DW_OP.shra: binary((x, y) => s64(x) >> (y >= 64n ? 63n : y)); break;
+      case DW_OP.xor: binary((x, y) => x ^ y); break;
+      case DW_OP.eq: compare((x, y) => x === y); break;
+      case DW_OP.ge: compare((x, y) => x >= y); break;
+      case DW_OP.gt: compare((x, y) => x > y); break;
+      case DW_OP.le: compare((x, y) => x <= y); break;
+      case DW_OP.lt: compare((x, y) => x < y); break;
+      case DW_OP.ne: compare((x, y) => x !== y); break;
+      case DW_OP.skip: r.pos += Number(a); break;
+      case DW_OP.bra:
+        if (pop() !== 0n) r.pos += Number(a);
         break;
-      }
-      case C.DW_OP_bra: {
-        const delta = r.i16();
-        if (pop() !== 0n) r.pos += delta;
-        break;
-      }
-      case C.DW_OP_regx: push(reg(r.ulebNumber())); break;
-      case C.DW_OP_bregx: {
-        const number = r.ulebNumber();
-        push(reg(number) + r.sleb());
-        break;
-      }
-      case C.DW_OP_call_frame_cfa:
+      case DW_OP.regx: push(reg(Number(a))); break;
+      case DW_OP.bregx: push(reg(Number(a)) + b); break;
+      case DW_OP.call_frame_cfa:
         if (context.cfa === undefined) throw new CfiFormatError('DWARF expression: DW_OP_call_frame_cfa while computing the CFA');
         push(context.cfa);
         break;
-      case C.DW_OP_nop: break;
-      case C.DW_OP_stack_value: break; // the value on the stack is the result, which is how CFI uses it
+      case DW_OP.nop: break;
+      case DW_OP.stack_value: break; // the value on the stack is the result, which is how CFI uses it
       default:
         throw new CfiFormatError(`DWARF expression: operation 0x${op.toString(16)} is not supported in CFI`);
     }

@@ -16,7 +16,6 @@ const INT_FORMS = new Set<number>([
 const STR_FORMS = new Set<number>([DW_FORM.string, DW_FORM.strp, DW_FORM.line_strp, DW_FORM.GNU_strp_alt, ...STRX]);
 
 export const BLOCK_FORMS = new Set<number>([DW_FORM.block, DW_FORM.block1, DW_FORM.block2, DW_FORM.block4, DW_FORM.exprloc]);
-export const DW_OP_ADDR = 0x03;
 
 export const isInt = (a: Attribute): boolean => INT_FORMS.has(a.form);
 export const isStr = (a: Attribute): boolean => STR_FORMS.has(a.form);

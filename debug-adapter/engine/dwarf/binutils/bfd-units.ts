@@ -4,12 +4,12 @@
 // smallest-range function lookup. Attribute forms are honoured exactly as binutils does, quirks
 // included: a DW_FORM_rnglistx range list is ignored, DWARF 5 index-based range entries fail the
 // unit, DW_AT_name only counts as a linkage name for C-like languages.
-import { DW_AT, DW_FORM, DW_TAG } from '../constants';
+import { DW_AT, DW_FORM, DW_OP, DW_TAG } from '../constants';
 import { readAttribute, type Attribute, type Die } from '../die';
 import { dwarfReader } from '../reader';
 import type { DebugSections } from '../sections';
 import type { Unit } from '../unit';
-import { ADDRX, BLOCK_FORMS, cString, DW_OP_ADDR, isInt, isStr, PLAIN_NAME_LANGUAGES, STRX } from './bfd-forms';
+import { ADDRX, BLOCK_FORMS, cString, isInt, isStr, PLAIN_NAME_LANGUAGES, STRX } from './bfd-forms';
 import { BfdLineTable } from './bfd-lines';
 import { readBfdRangeList } from './bfd-ranges';
 
@@ -365,7 +365,7 @@ export class BfdUnit {
           if (isInt(attr) && this.intValue(attr) !== 0n) variable.stack = false;
           break;
         case DW_AT.location:
-          if (attr.bytes && BLOCK_FORMS.has(attr.form) && attr.bytes.length > 0 && attr.bytes[0] === DW_OP_ADDR) {
+          if (attr.bytes && BLOCK_FORMS.has(attr.form) && attr.bytes.length > 0 && attr.bytes[0] === DW_OP.addr) {
             variable.stack = false;
             const size = this.unit.addressSize;
             if (attr.bytes.length === size + 1) variable.addr = dwarfReader(attr.bytes, 'DW_AT_location', 1).unsigned(size);
