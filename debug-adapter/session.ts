@@ -5,11 +5,26 @@ import {
   BreakpointEvent, DebugSession, ExitedEvent, Handles, InitializedEvent, OutputEvent, StoppedEvent, TerminatedEvent, Thread,
 } from '@vscode/debugadapter';
 import type { DebugProtocol } from '@vscode/debugprotocol';
+import path from 'node:path';
 import {
   dapBreakpoint, dapFrame, dapInstruction, dapScope, dapVariable, frameLevel, hexAddress, parseReference, THREAD_ID,
 } from './dap-shapes';
 import { DebugRuntime, EXCEPTION_FILTERS, type LineStep, type VariableNode } from './engine/runtime';
 import { LaunchConfigError, parseLaunchConfig } from './engine/runtime/launch-config';
+import { resolveWasmProgram } from '../native/lib/wasm';
+
+/**
+ * A Wasm module as "program" is debugged as its translated guest ELF, whose DWARF points into the
+ * module's own sources (docs/wasm-guests.md, "Debugging").
+ */
+function withWasmProgram(args: DebugProtocol.LaunchRequestArguments): DebugProtocol.LaunchRequestArguments {
+  const config = args as Record<string, unknown>;
+  if (typeof config.program !== 'string' || config.program.trim() === '') return args;
+  const cwd = typeof config.cwd === 'string' && config.cwd !== '' ? config.cwd : process.cwd();
+  const program = path.resolve(cwd, config.program);
+  const elf = resolveWasmProgram(program);
+  return elf === program ? args : ({ ...config, program: elf } as DebugProtocol.LaunchRequestArguments);
+}
 
 /** Error ids of this adapter's error responses. */
 const ERROR = { launch: 1001, request: 1002 } as const;
@@ -88,7 +103,7 @@ export class MicroVmDebugSession extends DebugSession {
   protected override launchRequest(response: DebugProtocol.LaunchResponse, args: DebugProtocol.LaunchRequestArguments): void {
     let runtime: DebugRuntime;
     try {
-      const plan = parseLaunchConfig(args);
+      const plan = parseLaunchConfig(withWasmProgram(args));
       runtime = plan.kind === 'live' ? DebugRuntime.launchLive(plan) : DebugRuntime.openCore(plan);
     } catch (error) {
       // One message that says what to fix, then the session ends.

@@ -14,7 +14,7 @@ import type { HostImport } from './signatures';
 import { translateModule } from './translate';
 
 /** Bump when the emitted C changes meaning: old cache entries are then never used. */
-export const TRANSLATOR_VERSION = 1;
+export const TRANSLATOR_VERSION = 2;
 
 export interface WasmGuest {
   /** The native guest ELF. */
@@ -109,7 +109,7 @@ export function wasmGuest(bytes: Uint8Array, options: WasmGuestOptions = {}): Wa
   try {
     fs.writeFileSync(path.join(staging, 'module.c'), translation.c);
     const runtime = buildRuntime(path.join(cache, `runtime-${sdk}-${crypto.createHash('sha256').update(cc).digest('hex').slice(0, 8)}`), options);
-    buildGuestElf(staging, runtime, options);
+    buildGuestElf(staging, dir, runtime, options);
     const compiled = process.hrtime.bigint();
     const meta: Meta = {
       version: TRANSLATOR_VERSION,

@@ -87,13 +87,16 @@ export function buildRuntime(dir: string, options: NativeBuildOptions): string[]
   return objects;
 }
 
-/** Compiles `<dir>/module.c` and links `<dir>/guest.elf` with the runtime objects. */
-export function buildGuestElf(dir: string, runtimeObjects: readonly string[], options: NativeBuildOptions): string {
+/**
+ * Compiles `<dir>/module.c` and links `<dir>/guest.elf` with the runtime objects. `finalDir` is
+ * where `dir` will be renamed to: the DWARF names module.c there.
+ */
+export function buildGuestElf(dir: string, finalDir: string, runtimeObjects: readonly string[], options: NativeBuildOptions): string {
   const { c, wasmHost } = sdkDirs();
   const cc = compilerOf(options);
   const optimize = options.optimize ?? '0';
   // module.c's warnings are the module's business (unused labels and operands are normal).
-  run(cc, [...BASE_CFLAGS.filter((f) => !f.startsWith('-W')), '-w', `-O${optimize}`, `-I${wasmHost}`, '-c', 'module.c', '-o', 'module.o'], dir);
+  run(cc, [...BASE_CFLAGS.filter((f) => !f.startsWith('-W')), '-w', `-O${optimize}`, `-fdebug-prefix-map=${dir}=${finalDir}`, `-I${wasmHost}`, '-c', 'module.c', '-o', 'module.o'], dir);
   run(cc, [...linkFlags(c, isClang(cc)), 'module.o', ...runtimeObjects, '-o', 'guest.elf'], dir);
   return path.join(dir, 'guest.elf');
 }
