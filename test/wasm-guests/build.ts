@@ -29,8 +29,14 @@ function newest(dir: string): number {
   }, 0);
 }
 
+/** The wasm-c-hello template's source. */
+export function wasmHelloSource(): string {
+  return path.join(repoRoot(), 'guest-templates', 'wasm-c-hello', 'hello.c');
+}
+
+/** Builds (or reuses) test/wasm-guests/<name>.c, or the wasm-c-hello template for 'wasm-c-hello'. */
 export function buildWasmTestGuest(name: string, optimize: '0' | '2' = '0'): string {
-  const source = path.join(wasmGuestsDir(), `${name}.c`);
+  const source = name === 'wasm-c-hello' ? wasmHelloSource() : path.join(wasmGuestsDir(), `${name}.c`);
   const outDir = path.join(wasmGuestsDir(), 'build');
   const out = path.join(outDir, `${name}-O${optimize}.wasm`);
   if (fs.existsSync(out)) {
