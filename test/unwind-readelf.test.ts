@@ -9,20 +9,13 @@ import fs from 'node:fs';
 import { describe, test } from 'node:test';
 import { ElfFile } from '../native/lib/elf';
 import { CfiModule, SortedFdeIndex, unwindRowAt, unwindRows, type CfiSection, type RegisterRule, type UnwindRow } from '../debug-adapter/engine/unwind';
+import { X86_64_REGISTER_NAMES, registerName } from '../debug-adapter/engine/shared/dwarf-registers';
 import { buildChain } from './fixtures/unwind/gdb-oracle';
 import { buildTestGuest } from './guests/build-guests';
 
-const NAMES = ['rax', 'rdx', 'rcx', 'rbx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip',
-  ...Array.from({ length: 16 }, (_, i) => `xmm${i}`), ...Array.from({ length: 8 }, (_, i) => `st${i}`), ...Array.from({ length: 8 }, (_, i) => `mm${i}`),
-  'rflags', 'es', 'cs', 'ss', 'ds', 'fs', 'gs'];
-
-function registerName(n: number): string {
-  return NAMES[n] ?? `r${n}`;
-}
-
 function columnNumber(name: string): number {
   if (name === 'ra') return 16;
-  const n = NAMES.indexOf(name);
+  const n = X86_64_REGISTER_NAMES.indexOf(name); // readelf names the columns as the psABI does
   if (n < 0) throw new Error(`unknown readelf column ${name}`);
   return n;
 }

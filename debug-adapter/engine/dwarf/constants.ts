@@ -91,18 +91,8 @@ export const DW_LLE = {
 
 export { DW_OP } from '../shared/dwarf-operations';
 
-/** x86-64 DWARF register numbers (System V psABI, figure 3.36). */
-export const X86_64_REGISTER_NAMES: readonly string[] = [
-  'rax', 'rdx', 'rcx', 'rbx', 'rsi', 'rdi', 'rbp', 'rsp', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15', 'rip',
-  'xmm0', 'xmm1', 'xmm2', 'xmm3', 'xmm4', 'xmm5', 'xmm6', 'xmm7', 'xmm8', 'xmm9', 'xmm10', 'xmm11', 'xmm12', 'xmm13',
-  'xmm14', 'xmm15', 'st0', 'st1', 'st2', 'st3', 'st4', 'st5', 'st6', 'st7', 'mm0', 'mm1', 'mm2', 'mm3', 'mm4', 'mm5',
-  'mm6', 'mm7', 'rflags', 'es', 'cs', 'ss', 'ds', 'fs', 'gs', '', '', 'fs.base', 'gs.base',
-];
-
-/** Name of a DWARF register number on x86-64 (`r<N>` when unnamed). */
-export function registerName(regno: number): string {
-  return X86_64_REGISTER_NAMES[regno] || `r${regno}`;
-}
+/** x86-64 DWARF register numbers (System V psABI, figure 3.36): the engine's one table. */
+export { X86_64_REGISTER_NAMES, registerName } from '../shared/dwarf-registers';
 
 function invert(table: Record<string, number>): Map<number, string> {
   const names = new Map<number, string>();

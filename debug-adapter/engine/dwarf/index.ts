@@ -29,7 +29,8 @@ export type { SourceLocation, LineLookup } from './line-table';
 // Expressions and values
 export { evaluateExpression } from './expression';
 export type { EvaluationContext, ExpressionEnvironment, Location, SimpleLocation, Piece, Unavailable, TypedInfo } from './expression';
-export { readObject, registerSize } from './value-bytes';
+export { readObject } from './value-bytes';
+export { registerSize } from '../shared/dwarf-registers';
 export type { ObjectBytes, ReadFailure } from './value-bytes';
 export { formatValue, formatCharArray, escapeChar, printPrefix } from './format';
 export type { FormatEnvironment } from './format';

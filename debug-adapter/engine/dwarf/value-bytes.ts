@@ -1,6 +1,7 @@
 // The bytes of an object at a location description: memory, a register (little-endian, x86-64),
 // a computed value, literal bytes, or pieces of those. Bytes that are optimized out or unreadable
 // are marked unknown rather than invented.
+import { registerSize } from '../shared/dwarf-registers';
 import type { EvaluationContext, Location, SimpleLocation } from './expression';
 import { hex } from './errors';
 
@@ -23,12 +24,6 @@ export interface ReadFailure {
   readonly reason: string;
 }
 
-/** Size in bytes of a DWARF register on x86-64. */
-export function registerSize(regno: number): number {
-  if (regno >= 17 && regno <= 32) return 16; // xmm0-15
-  if (regno >= 33 && regno <= 40) return 10; // st0-7
-  return 8;
-}
 
 function toBytes(value: bigint, size: number): Uint8Array {
   const out = new Uint8Array(size);

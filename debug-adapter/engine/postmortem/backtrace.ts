@@ -4,7 +4,7 @@
 import { SymbolTable } from '../../../native/lib/elf';
 import { DebugInfo, type FrameContext, type FunctionFrame, type Variable } from '../dwarf';
 import { CfiModule, unwind, type Memory, type FrameRegisters, type PhysicalFrame, type StopReason } from '../unwind';
-import { dwarfRegisterName } from '../unwind/registers';
+import { generalRegisterName } from '../unwind/registers';
 
 export interface FrameArgument {
   readonly name: string;
@@ -58,7 +58,7 @@ export function frameContext(frame: PhysicalFrame, memory: Memory): FrameContext
     pc: frame.lookupPc,
     cfa: frame.cfa,
     readRegister: (number: number) => {
-      const name = dwarfRegisterName(number);
+      const name = generalRegisterName(number);
       return name ? frame.registers[name] : undefined;
     },
     readMemory: (address: bigint, length: number) => memory.read(address, length),

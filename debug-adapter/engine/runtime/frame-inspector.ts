@@ -3,7 +3,8 @@
 // a function returned after a step out (System V: rax/rdx, xmm0/xmm1, or memory at rax).
 import { byteSizeOf, printPrefix, stripTypedefs, type CallerFrame, type FrameContext, type TypeInfo } from '../dwarf';
 import { frameContext } from '../postmortem/backtrace';
-import { UNWIND_REGISTERS, type Memory, type PhysicalFrame } from '../unwind';
+import { DWARF_XMM0 } from '../shared/dwarf-registers';
+import { GENERAL_REGISTERS, type Memory, type PhysicalFrame } from '../unwind';
 import { computedValue, evaluate, frameScope, machineRegisterReader, variableValue, type EvaluationScope, type Value } from '../values';
 import type { StoppedMachine } from './machine';
 import type { GuestProgram } from './program';
@@ -21,8 +22,6 @@ export interface ReturnValueSource {
   readonly functionName: string;
   readonly type: TypeInfo | undefined;
 }
-
-const FIRST_XMM = 17;
 
 function bigintBytes(value: bigint, size: number): Uint8Array {
   const out = new Uint8Array(size);
@@ -95,13 +94,13 @@ export class FrameInspector {
       writeMemory: target ? (address, bytes) => target.writeMemory(address, bytes) : undefined,
       writeRegister: target
         ? (regno, value) => {
-            if (regno >= FIRST_XMM && regno < FIRST_XMM + 16) {
+            if (regno >= DWARF_XMM0 && regno < DWARF_XMM0 + 16) {
               const xmm: (Uint8Array | undefined)[] = [];
-              xmm[regno - FIRST_XMM] = bigintBytes(value, 16);
+              xmm[regno - DWARF_XMM0] = bigintBytes(value, 16);
               target.writeRegisters({ fpu: { xmm } });
               return;
             }
-            const name = UNWIND_REGISTERS[regno];
+            const name = GENERAL_REGISTERS[regno];
             if (!name) throw new Error(`DWARF register ${regno} cannot be written`);
             target.writeRegisters({ [name]: BigInt.asUintN(64, value) });
           }

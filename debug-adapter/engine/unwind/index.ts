@@ -21,5 +21,5 @@ export { readEncodedPointer, readEncodedValue } from './pointer-encoding';
 export type { PointerBases } from './pointer-encoding';
 export { ByteReader, cfiReader } from './reader';
 export { CfiFormatError } from './errors';
-export { DWARF_RA, DWARF_RBP, DWARF_RSP, UNWIND_REGISTERS, dwarfRegisterName, fromRegisterSet, toRegisterSet } from './registers';
-export type { FrameRegisters, GeneralRegisters, UnwindRegisterName } from './registers';
+export { DWARF_RA, DWARF_RBP, DWARF_RSP, GENERAL_REGISTERS, generalRegisterName, fromRegisterSet, toRegisterSet } from './registers';
+export type { FrameRegisters, GeneralRegisterName, GeneralRegisters } from './registers';

@@ -9,6 +9,9 @@
 import { dwarfConstants, type CompositeType, type FunctionType, type Member, type TypeInfo } from '../dwarf';
 import type { CoreRegisters } from '../../../native/lib/coredump';
 import type { Registers } from '../../../native/lib/types';
+import {
+  DWARF_ES, DWARF_FS_BASE, DWARF_GS_BASE, DWARF_MXCSR, DWARF_RFLAGS, DWARF_RIP, DWARF_ST0, DWARF_XMM0, GENERAL_REGISTERS, SEGMENT_REGISTERS,
+} from '../shared/dwarf-registers';
 import { arrayOf, baseType, C_TYPES, pointerTo } from './c-types';
 
 const ATE = dwarfConstants.DW_ATE;
@@ -69,38 +72,40 @@ export interface RegisterView {
   readonly size: number;
 }
 
-const GENERAL: ReadonlyArray<readonly [string, number, string, string, string, string | undefined]> = [
-  // 64-bit, DWARF number, 32-bit, 16-bit, 8-bit low, 8-bit high
-  ['rax', 0, 'eax', 'ax', 'al', 'ah'],
-  ['rdx', 1, 'edx', 'dx', 'dl', 'dh'],
-  ['rcx', 2, 'ecx', 'cx', 'cl', 'ch'],
-  ['rbx', 3, 'ebx', 'bx', 'bl', 'bh'],
-  ['rsi', 4, 'esi', 'si', 'sil', undefined],
-  ['rdi', 5, 'edi', 'di', 'dil', undefined],
-  ['rbp', 6, 'ebp', 'bp', 'bpl', undefined],
-  ['rsp', 7, 'esp', 'sp', 'spl', undefined],
-  ...[8, 9, 10, 11, 12, 13, 14, 15].map((n) => [`r${n}`, n, `r${n}d`, `r${n}w`, `r${n}l`, undefined] as const),
-];
+/** The sub-register views of each general register: 32-bit, 16-bit, 8-bit low, 8-bit high. */
+const SUBREGISTERS: Readonly<Record<string, readonly [string, string, string, string | undefined]>> = {
+  rax: ['eax', 'ax', 'al', 'ah'],
+  rdx: ['edx', 'dx', 'dl', 'dh'],
+  rcx: ['ecx', 'cx', 'cl', 'ch'],
+  rbx: ['ebx', 'bx', 'bl', 'bh'],
+  rsi: ['esi', 'si', 'sil', undefined],
+  rdi: ['edi', 'di', 'dil', undefined],
+  rbp: ['ebp', 'bp', 'bpl', undefined],
+  rsp: ['esp', 'sp', 'spl', undefined],
+};
 
 function buildViews(): Map<string, RegisterView> {
   const views = new Map<string, RegisterView>();
   const add = (name: string, source: string, dwarf: number, type: TypeInfo, size: number, byteOffset = 0): void =>
     void views.set(name, { source, dwarf, type, byteOffset, size });
-  for (const [full, dwarf, dword, word, low, high] of GENERAL) {
+  // Numbers from the engine's DWARF register table; gdb's names for rflags, fs.base and gs.base.
+  GENERAL_REGISTERS.forEach((full, dwarf) => {
+    if (dwarf === DWARF_RIP) return;
+    const [dword, word, low, high] = SUBREGISTERS[full] ?? [`${full}d`, `${full}w`, `${full}l`, undefined];
     add(full, full, dwarf, full === 'rsp' || full === 'rbp' ? dataPointer : REGISTER_TYPES.int64, 8);
     add(dword, full, dwarf, REGISTER_TYPES.int32, 4);
     add(word, full, dwarf, REGISTER_TYPES.int16, 2);
     add(low, full, dwarf, REGISTER_TYPES.int8, 1);
     if (high) add(high, full, dwarf, REGISTER_TYPES.int8, 1, 1);
-  }
-  add('rip', 'rip', 16, codePointer, 8);
-  add('eflags', 'eflags', 49, REGISTER_TYPES.eflags, 4);
-  ([['es', 50], ['cs', 51], ['ss', 52], ['ds', 53], ['fs', 54], ['gs', 55]] as const).forEach(([name, dwarf]) => add(name, name, dwarf, REGISTER_TYPES.int32, 4));
-  add('fs_base', 'fs_base', 58, C_TYPES.long, 8);
-  add('gs_base', 'gs_base', 59, C_TYPES.long, 8);
-  add('mxcsr', 'mxcsr', 64, REGISTER_TYPES.mxcsr, 4);
-  for (let i = 0; i < 16; i++) add(`xmm${i}`, `xmm${i}`, 17 + i, VEC128, 16);
-  for (let i = 0; i < 8; i++) add(`st${i}`, `st${i}`, 33 + i, REGISTER_TYPES.x87, 10);
+  });
+  add('rip', 'rip', DWARF_RIP, codePointer, 8);
+  add('eflags', 'eflags', DWARF_RFLAGS, REGISTER_TYPES.eflags, 4);
+  SEGMENT_REGISTERS.forEach((name, i) => add(name, name, DWARF_ES + i, REGISTER_TYPES.int32, 4));
+  add('fs_base', 'fs_base', DWARF_FS_BASE, C_TYPES.long, 8);
+  add('gs_base', 'gs_base', DWARF_GS_BASE, C_TYPES.long, 8);
+  add('mxcsr', 'mxcsr', DWARF_MXCSR, REGISTER_TYPES.mxcsr, 4);
+  for (let i = 0; i < 16; i++) add(`xmm${i}`, `xmm${i}`, DWARF_XMM0 + i, VEC128, 16);
+  for (let i = 0; i < 8; i++) add(`st${i}`, `st${i}`, DWARF_ST0 + i, REGISTER_TYPES.x87, 10);
   const alias = (name: string, of: string): void => void views.set(name, views.get(of) as RegisterView);
   alias('pc', 'rip');
   alias('sp', 'rsp');
