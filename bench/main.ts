@@ -9,6 +9,7 @@ import { measureFloor } from './floor';
 import { buildBenchGuests } from './guests';
 import { httpUnavailable, measureHttp } from './http';
 import { measureInProcess } from './inprocess';
+import { buildWasmHello, measureWasm, type WasmResults } from './wasm';
 import { machineFacts } from './machine';
 import { markdown, rows, targets, writeReport, type BenchResults } from './report';
 
@@ -157,6 +158,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     density = measureDensity(root, guests.hello, options.density);
   }
 
+  let wasm: WasmResults | { skipped: string };
+  const wasmBuilt = buildWasmHello();
+  if ('skipped' in wasmBuilt) wasm = wasmBuilt;
+  else {
+    progress(`Wasm: wasm-c-hello beside c-hello (${options.iterations} warm calls each), translation, ${options.cold} cached cold starts`);
+    wasm = measureWasm(guests.hello, wasmBuilt.wasm, { iterations: options.iterations, coldIterations: options.cold });
+  }
+
   const results: BenchResults = {
     date: new Date().toISOString(),
     command: argv.length > 0 ? `npm run bench -- ${argv.join(' ')}` : 'npm run bench',
@@ -166,6 +175,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     http,
     density,
     dap,
+    wasm,
   };
   const json = JSON.stringify(withDerived(results), null, 2) + '\n';
   if (options.out) {

@@ -8,6 +8,7 @@ import type { Floor, FloorStat } from './floor';
 import type { HeyResult, HttpResults } from './http';
 import type { InProcessResults } from './inprocess';
 import type { MachineFacts } from './machine';
+import type { WasmResults } from './wasm';
 
 export interface BenchResults {
   readonly date: string;
@@ -18,6 +19,8 @@ export interface BenchResults {
   readonly http: HttpResults | { readonly skipped: string };
   readonly density: (DensityResult & { readonly launched_with: string }) | { readonly skipped: string };
   readonly dap: DapResults | { readonly skipped: string };
+  /** Wasm guests (wasm-c-hello beside c-hello); absent in results of runs before it existed. */
+  readonly wasm?: WasmResults | { readonly skipped: string };
 }
 
 export interface Row {
@@ -32,7 +35,7 @@ export interface Row {
 
 export interface Target {
   /** Which issue's list it belongs to: the host's (issue 4) or the debugger's. */
-  readonly group: 'issue-4' | 'debugging';
+  readonly group: 'issue-4' | 'debugging' | 'wasm';
   readonly target: string;
   readonly measured: string;
   readonly ratio: number | null;
@@ -83,6 +86,14 @@ export function rows(results: BenchResults): Row[] {
       row('http', `HTTP ${h.cold.requests} × -c ${h.cold.concurrency}: /cold`, hey(h.cold), FLOOR_HTTP, h.noop.average_us),
     );
   }
+  if (results.wasm && !('skipped' in results.wasm)) {
+    const x = results.wasm;
+    out.push(
+      row('wasm', 'warm PrintOutput + restore, callSync: c-hello (C guest)', x.warm_c, FLOOR_EXIT, exit),
+      row('wasm', 'warm PrintOutput + restore, callSync: wasm-c-hello (Wasm module)', x.warm_wasm, FLOOR_EXIT, exit),
+      row('wasm', 'cold from a cached .wasm: create + load + init + PrintOutput + destroy', x.cold_cached, FLOOR_LIFECYCLE, f.vm_lifecycle.mean_us),
+    );
+  }
   if (!('skipped' in results.density)) {
     const d = results.density;
     out.push(row('density', `density: Sandbox.create while ${d.created} are held`, d.create, FLOOR_CREATE, f.vm_create.mean_us));
@@ -96,6 +107,7 @@ const HTTP_LIMIT = 1.15;
 const DENSITY_COUNT = 10_000;
 const DENSITY_KIB = 256;
 const ASYNC_EXTRA_US = 20;
+const WASM_LIMIT = 2;
 
 export function targets(results: BenchResults): Target[] {
   const f = results.floor;
@@ -103,7 +115,19 @@ export function targets(results: BenchResults): Target[] {
   const warmRatio = w.warm_sync.mean_us / f.exit_ring3.mean_us;
   const coldRatio = w.cold.mean_us / f.vm_lifecycle.mean_us;
   const asyncExtra = w.warm_async.mean_us - w.warm_sync.mean_us;
+  const wasmTarget = `warm Wasm PrintOutput ≤ ${WASM_LIMIT}× the C guest's (wasm-c-hello vs c-hello, same run)`;
+  const wasm: Target[] = !results.wasm
+    ? []
+    : 'skipped' in results.wasm
+      ? [{ group: 'wasm', target: wasmTarget, measured: `not measured: ${results.wasm.skipped}`, ratio: null, limit: WASM_LIMIT, met: false }]
+      : [{
+          group: 'wasm', target: wasmTarget,
+          measured: `${us(results.wasm.warm_wasm.mean_us)} vs ${us(results.wasm.warm_c.mean_us)}; translation ${results.wasm.translate_ms.toFixed(0)} ms + C compile ${results.wasm.compile_ms.toFixed(0)} ms (once per module)`,
+          ratio: results.wasm.warm_wasm.mean_us / results.wasm.warm_c.mean_us, limit: WASM_LIMIT,
+          met: results.wasm.warm_wasm.mean_us / results.wasm.warm_c.mean_us <= WASM_LIMIT,
+        }];
   const list: Target[] = [
+    ...wasm,
     { group: 'issue-4', target: `warm call with HostPrint + restore ≤ ${WARM_LIMIT}× the raw ring-3 port-I/O exit`, measured: `${us(w.warm_sync.mean_us)} vs ${us(f.exit_ring3.mean_us)}`, ratio: warmRatio, limit: WARM_LIMIT, met: warmRatio <= WARM_LIMIT },
     { group: 'issue-4', target: `cold create + call + destroy ≤ ${COLD_LIMIT}× raw VM create + first exit + destroy`, measured: `${us(w.cold.mean_us)} vs ${us(f.vm_lifecycle.mean_us)}`, ratio: coldRatio, limit: COLD_LIMIT, met: coldRatio <= COLD_LIMIT },
     { group: 'issue-4', target: `async call() adds ≤ ${ASYNC_EXTRA_US} µs over callSync() (PrintOutput, mean)`, measured: `${asyncExtra >= 0 ? '+' : '−'}${us(Math.abs(asyncExtra))} (${us(w.warm_async.mean_us)} vs ${us(w.warm_sync.mean_us)})`, ratio: null, limit: ASYNC_EXTRA_US, met: asyncExtra <= ASYNC_EXTRA_US },
@@ -215,6 +239,9 @@ export function markdown(results: BenchResults): string {
     '| --- | --- | ---: | --- |',
     ...all.filter((t) => t.group === 'debugging').map(targetRow),
   );
+  if (all.some((t) => t.group === 'wasm')) {
+    lines.push('', '| target (Wasm guests) | measured | ratio | met |', '| --- | --- | ---: | --- |', ...all.filter((t) => t.group === 'wasm').map(targetRow));
+  }
   return lines.join('\n') + '\n';
 }
 
