@@ -50,6 +50,10 @@ export const runCommand: Command = {
       `--crash-dump-dir (default ./${DEFAULT_CRASH_DUMP_DIR}); open it with gdb <guest.elf> <core> or`,
       'microvm core <guest.elf> <core>. A timeout or an abort writes no core file. Mistakes on the',
       'command line (flags, arguments, sizes the guest cannot use) exit 2 before the call runs.',
+      '',
+      'A WebAssembly module (.wasm) runs too: it is translated into a native guest first (cached by',
+      "its hash), and a trap prints WASM_TRAP with the trap, the Wasm function and the source line",
+      '(docs/wasm-guests.md).',
     ].join('\n'),
   },
   async run(args: ParsedArgs, io: Io): Promise<number> {
