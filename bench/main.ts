@@ -9,7 +9,7 @@ import { measureFloor } from './floor';
 import { buildBenchGuests } from './guests';
 import { httpUnavailable, measureHttp } from './http';
 import { measureInProcess } from './inprocess';
-import { buildWasmHello, measureWasm, type WasmResults } from './wasm';
+import { buildRustHello, buildWasmHello, measureWasm, type WasmResults } from './languages';
 import { machineFacts } from './machine';
 import { markdown, rows, targets, writeReport, type BenchResults } from './report';
 
@@ -162,8 +162,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const wasmBuilt = buildWasmHello();
   if ('skipped' in wasmBuilt) wasm = wasmBuilt;
   else {
-    progress(`Wasm: wasm-c-hello beside c-hello (${options.iterations} warm calls each), translation, ${options.cold} cached cold starts`);
-    wasm = measureWasm(guests.hello, wasmBuilt.wasm, { iterations: options.iterations, coldIterations: options.cold });
+    progress(`guest languages: rust-hello and wasm-c-hello beside c-hello (${options.iterations} warm calls each), Wasm translation, ${options.cold} cached cold starts`);
+    wasm = measureWasm(guests.hello, wasmBuilt.wasm, buildRustHello(), { iterations: options.iterations, coldIterations: options.cold });
   }
 
   const results: BenchResults = {

@@ -8,7 +8,7 @@ import type { Floor, FloorStat } from './floor';
 import type { HeyResult, HttpResults } from './http';
 import type { InProcessResults } from './inprocess';
 import type { MachineFacts } from './machine';
-import type { WasmResults } from './wasm';
+import type { WasmResults } from './languages';
 
 export interface BenchResults {
   readonly date: string;
@@ -90,6 +90,7 @@ export function rows(results: BenchResults): Row[] {
     const x = results.wasm;
     out.push(
       row('wasm', 'warm PrintOutput + restore, callSync: c-hello (C guest)', x.warm_c, FLOOR_EXIT, exit),
+      ...(x.warm_rust ? [row('wasm', 'warm PrintOutput + restore, callSync: rust-hello (Rust guest)', x.warm_rust, FLOOR_EXIT, exit)] : []),
       row('wasm', 'warm PrintOutput + restore, callSync: wasm-c-hello (Wasm module)', x.warm_wasm, FLOOR_EXIT, exit),
       row('wasm', 'cold from a cached .wasm: create + load + init + PrintOutput + destroy', x.cold_cached, FLOOR_LIFECYCLE, f.vm_lifecycle.mean_us),
     );
@@ -108,6 +109,7 @@ const DENSITY_COUNT = 10_000;
 const DENSITY_KIB = 256;
 const ASYNC_EXTRA_US = 20;
 const WASM_LIMIT = 2;
+const RUST_LIMIT = 1.1;
 
 export function targets(results: BenchResults): Target[] {
   const f = results.floor;
@@ -126,7 +128,22 @@ export function targets(results: BenchResults): Target[] {
           ratio: results.wasm.warm_wasm.mean_us / results.wasm.warm_c.mean_us, limit: WASM_LIMIT,
           met: results.wasm.warm_wasm.mean_us / results.wasm.warm_c.mean_us <= WASM_LIMIT,
         }];
+  const rustTarget = `warm Rust PrintOutput ≤ ${RUST_LIMIT}× the C guest's (rust-hello vs c-hello, same run)`;
+  const languages = results.wasm && !('skipped' in results.wasm) ? results.wasm : undefined;
+  const rust: Target[] = !results.wasm
+    ? []
+    : !languages
+      ? [{ group: 'wasm', target: rustTarget, measured: 'not measured: the guest-language section did not run', ratio: null, limit: RUST_LIMIT, met: false }]
+      : languages.warm_rust
+      ? [{
+          group: 'wasm', target: rustTarget,
+          measured: `${us(languages.warm_rust.mean_us)} vs ${us(languages.warm_c.mean_us)}`,
+          ratio: languages.warm_rust.mean_us / languages.warm_c.mean_us, limit: RUST_LIMIT,
+          met: languages.warm_rust.mean_us / languages.warm_c.mean_us <= RUST_LIMIT,
+        }]
+      : [{ group: 'wasm', target: rustTarget, measured: `not measured: ${languages.rust_skipped ?? 'no rust-hello'}`, ratio: null, limit: RUST_LIMIT, met: false }];
   const list: Target[] = [
+    ...rust,
     ...wasm,
     { group: 'issue-4', target: `warm call with HostPrint + restore ≤ ${WARM_LIMIT}× the raw ring-3 port-I/O exit`, measured: `${us(w.warm_sync.mean_us)} vs ${us(f.exit_ring3.mean_us)}`, ratio: warmRatio, limit: WARM_LIMIT, met: warmRatio <= WARM_LIMIT },
     { group: 'issue-4', target: `cold create + call + destroy ≤ ${COLD_LIMIT}× raw VM create + first exit + destroy`, measured: `${us(w.cold.mean_us)} vs ${us(f.vm_lifecycle.mean_us)}`, ratio: coldRatio, limit: COLD_LIMIT, met: coldRatio <= COLD_LIMIT },
@@ -240,7 +257,7 @@ export function markdown(results: BenchResults): string {
     ...all.filter((t) => t.group === 'debugging').map(targetRow),
   );
   if (all.some((t) => t.group === 'wasm')) {
-    lines.push('', '| target (Wasm guests) | measured | ratio | met |', '| --- | --- | ---: | --- |', ...all.filter((t) => t.group === 'wasm').map(targetRow));
+    lines.push('', '| target (Rust and Wasm guests) | measured | ratio | met |', '| --- | --- | ---: | --- |', ...all.filter((t) => t.group === 'wasm').map(targetRow));
   }
   return lines.join('\n') + '\n';
 }

@@ -8,7 +8,7 @@ import { runFunction } from './run-function';
 
 /** A command argument that may be a hint object or something VS Code passes (a Uri, nothing). */
 function hintOf(value: unknown): TargetHint | undefined {
-  if (value instanceof vscode.Uri) return { program: value.fsPath.endsWith('.elf') ? value.fsPath : undefined };
+  if (value instanceof vscode.Uri) return { program: /\.(elf|wasm)$/.test(value.fsPath) ? value.fsPath : undefined };
   return value && typeof value === 'object' ? (value as TargetHint) : undefined;
 }
 

@@ -156,9 +156,10 @@ describe('npm run bench (smoke)', { skip: needsKvm }, () => {
     assert.equal(targets.filter((t) => t.group === 'issue-4').length, 5);
     const debugging = targets.filter((t) => t.group === 'debugging');
     assert.equal(debugging.length, 3);
-    // The Wasm row: measured where clang can build wasm-c-hello, else present and not met.
-    assert.equal(targets.filter((t) => t.group === 'wasm').length, 1);
-    assert.equal(targets.length, 9);
+    // The Rust and Wasm rows: measured where rustc and clang can build rust-hello and
+    // wasm-c-hello, else present and not met.
+    assert.equal(targets.filter((t) => t.group === 'wasm').length, 2);
+    assert.equal(targets.length, 10);
     for (const target of targets) assert.equal(typeof target.met, 'boolean', String(target.target));
     if (HAVE_ADAPTER) for (const target of debugging) assert.ok(Number.isFinite(target.ratio) && (target.ratio as number) > 0, String(target.target));
   });
