@@ -1,5 +1,6 @@
 // Source lines for disassembly listings: every row of every unit's line program (through the DWARF
 // reader in ../dwarf), flattened into address ranges for lookups by instruction address.
+import { compareAddresses, lastAtOrBelow } from '../../../native/lib/address-ranges';
 import type { ElfFile } from '../../../native/lib/elf';
 import { DwarfFile, decodeLineProgram, lineFilePath } from '../dwarf';
 import { DW_AT } from '../dwarf/constants';
@@ -53,20 +54,13 @@ export class LineTable {
         ranges.push({ start: row.address + loadBias, end: next.address + loadBias, file: pathOf(row.file), line: row.line, discriminator: row.discriminator });
       }
     }
-    ranges.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    ranges.sort((a, b) => compareAddresses(a.start, b.start));
     return new LineTable(ranges);
   }
 
   /** The line of the row covering `address`, if any. */
   lookup(address: bigint): SourceLine | undefined {
-    let lo = 0;
-    let hi = this.ranges.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.ranges[mid].start <= address) lo = mid + 1;
-      else hi = mid;
-    }
-    const range = this.ranges[lo - 1];
+    const range = this.ranges[lastAtOrBelow(this.ranges, (r) => r.start, address)];
     return range && address < range.end ? range : undefined;
   }
 }

@@ -2,6 +2,7 @@
 // objdump does, so data or padding between functions cannot shift later boundaries), with
 // `0000000000401136 <foo>:` headers and, when line information exists, `foo():` and `file:line`
 // source headers like objdump -d -l.
+import { compareAddresses } from '../../../native/lib/address-ranges';
 import { ElfFile, SymbolTable, elfConstants } from '../../../native/lib/elf';
 import type { SectionHeader } from '../../../native/lib/elf';
 import { Disassembler } from './disassembler';
@@ -54,7 +55,7 @@ function boundaries(elf: ElfFile, section: SectionHeader): Map<bigint, string> {
 
 function chunksOf(section: SectionHeader, starts: Map<bigint, string>): Chunk[] {
   const end = section.addr + section.size;
-  const points = [...starts.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const points = [...starts.keys()].sort(compareAddresses);
   const chunks: Chunk[] = [];
   if (points.length === 0 || points[0] > section.addr) chunks.push({ start: section.addr, end: points[0] ?? end });
   points.forEach((start, i) => chunks.push({ start, end: points[i + 1] ?? end, name: starts.get(start) }));

@@ -1,4 +1,5 @@
 // Symbol names for the disassembler: `<name+0xoff>` references from an ELF's function symbols.
+import { compareAddresses, lastAtOrBelow } from '../../../native/lib/address-ranges';
 import { elfConstants, type ElfFile, SymbolTable } from '../../../native/lib/elf';
 import type { SymbolReference, Symbolizer } from './types';
 
@@ -31,18 +32,12 @@ export function elfSymbolizer(elf: ElfFile, loadBias = 0n): Symbolizer {
     .allSymbols()
     .filter((s) => s.type === elfConstants.STT_OBJECT && s.name && s.sectionIndex !== elfConstants.SHN_UNDEF && s.sectionIndex < elfConstants.SHN_LORESERVE)
     .map((s) => ({ start: s.value + loadBias, end: s.value + loadBias + (s.size === 0n ? 1n : s.size), name: s.name }))
-    .sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    .sort((a, b) => compareAddresses(a.start, b.start));
   return (address) => {
     const fn = functions(address);
     if (fn) return fn;
-    let lo = 0;
-    let hi = objects.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (objects[mid].start <= address) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo - 1; i >= 0 && i >= lo - 8; i--) {
+    const last = lastAtOrBelow(objects, (o) => o.start, address);
+    for (let i = last; i >= 0 && i >= last - 7; i--) {
       if (address < objects[i].end) return { name: objects[i].name, offset: address - objects[i].start };
     }
     return undefined;

@@ -2,6 +2,7 @@
 // of addresses and addresses of source lines, the function (with inlined frames) at an address,
 // the variables in scope there, and their values in a frame. Addresses are runtime addresses:
 // link-time addresses plus `loadBias` (0 for ET_EXEC; the relocation offset of a PIE).
+import { compareAddresses } from '../../../native/lib/address-ranges';
 import { ElfFile } from '../../../native/lib/elf';
 import { AddressIndex } from './address-index';
 import { callSiteCallee, callSiteValue, findCallSite, plainRegister } from './call-sites';
@@ -236,7 +237,7 @@ export class DebugInfo {
       used = next;
       found = collect(next);
     }
-    found.sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+    found.sort((a, b) => compareAddresses(a.address, b.address));
     const kept: Array<{ address: bigint; path: string }> = [];
     const scopes = new Set<Die>();
     for (const entry of found) {
@@ -255,7 +256,7 @@ export class DebugInfo {
       const end = fn && table ? prologueEnd(table, fn.unit, fn.die, (a, n) => this.code.bytesAt(a, n)) : undefined;
       return end !== undefined && fn && k.address >= entryPc(fn.unit, fn.die) && k.address < end ? end : k.address;
     });
-    const addresses = [...new Set(moved)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const addresses = [...new Set(moved)].sort(compareAddresses);
     const movedFirst = moved.some((a, i) => a !== kept[i].address);
     const lineAt = movedFirst ? this.lineForAddress(addresses[0] + this.loadBias)?.line ?? used : used;
     return { line: lineAt, file: kept[0].path, addresses: addresses.map((a) => a + this.loadBias) };

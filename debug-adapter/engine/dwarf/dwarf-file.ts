@@ -1,5 +1,6 @@
 // DwarfFile: the units of one ELF file's .debug_info (and DWARF 4 .debug_types), with
 // cross-unit DIE lookup (DW_FORM_ref_addr) and type-unit signatures (DW_FORM_ref_sig8).
+import { countAtOrBelow } from '../../../native/lib/address-ranges';
 import type { ElfFile } from '../../../native/lib/elf';
 import { AbbreviationCache } from './abbrev';
 import type { Die } from './die';
@@ -39,14 +40,8 @@ export class DwarfFile implements UnitResolver {
 
   /** The .debug_info unit containing a section offset. */
   unitAt(offset: number): Unit | undefined {
-    let lo = 0;
-    let hi = this.units.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.units[mid].header.end <= offset) lo = mid + 1;
-      else hi = mid;
-    }
-    const unit = this.units[lo];
+    // The first unit that ends after offset.
+    const unit = this.units[countAtOrBelow(this.units.length, (index) => this.units[index].header.end, offset)];
     return unit && unit.contains(offset) ? unit : undefined;
   }
 

@@ -2,6 +2,7 @@
 // chain of inlined subroutines and lexical blocks that contain an address inside one. Lexical
 // blocks without PC ranges are transparent (their contents belong to the enclosing scope), as in
 // gdb.
+import { IntervalIndex } from '../../../native/lib/address-ranges';
 import { DW_AT, DW_TAG } from './constants';
 import type { Die } from './die';
 import type { AddressRange } from './lists';
@@ -20,54 +21,49 @@ export function rangesContain(ranges: readonly AddressRange[], address: bigint):
   return ranges.some((r) => address >= r.low && address < r.high);
 }
 
+interface FunctionRange {
+  readonly low: bigint;
+  readonly high: bigint;
+  readonly fn: FunctionEntry;
+}
+
 /** The subprograms of one unit, searchable by address. */
 export class UnitFunctions {
-  private readonly entries: Array<{ low: bigint; high: bigint; fn: FunctionEntry }> = [];
-  private readonly reach: bigint[] = [];
+  /** Every range of every subprogram, sorted by address. */
+  private readonly index: IntervalIndex<FunctionRange>;
 
   constructor(
     readonly unit: Unit,
     /** Keeps ranges starting here (discarded code keeps its DIEs with address 0). */
     private readonly isCode: (address: bigint) => boolean = () => true,
   ) {
+    const entries: FunctionRange[] = [];
     const root = unit.root;
-    if (root) this.collect(root);
-    this.entries.sort((a, b) => (a.low < b.low ? -1 : a.low > b.low ? 1 : 0));
-    let reach = 0n;
-    for (const e of this.entries) this.reach.push((reach = e.high > reach ? e.high : reach));
+    if (root) this.collect(root, entries);
+    this.index = new IntervalIndex(entries);
   }
 
-  private collect(die: Die): void {
+  private collect(die: Die, entries: FunctionRange[]): void {
     for (const child of die.children) {
       if (child.tag === DW_TAG.subprogram) {
         const ranges = this.unit.pcRanges(child).filter((r) => this.isCode(r.low));
         const fn: FunctionEntry = { unit: this.unit, die: child, ranges };
-        for (const r of ranges) this.entries.push({ low: r.low, high: r.high, fn });
+        for (const r of ranges) entries.push({ low: r.low, high: r.high, fn });
       }
       // Subprograms also live in namespaces, classes and (nested functions) other subprograms.
-      if (child.children.length > 0) this.collect(child);
+      if (child.children.length > 0) this.collect(child, entries);
     }
   }
 
   /** Every subprogram with a range. */
   all(): FunctionEntry[] {
-    return [...new Set(this.entries.map((e) => e.fn))];
+    return [...new Set(this.index.entries.map((e) => e.fn))];
   }
 
   /** The innermost (smallest range) subprogram containing `address`. */
   at(address: bigint): FunctionEntry | undefined {
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.entries[mid].low <= address) lo = mid + 1;
-      else hi = mid;
-    }
-    let best: { low: bigint; high: bigint; fn: FunctionEntry } | undefined;
-    for (let i = lo - 1; i >= 0 && this.reach[i] > address; i--) {
-      const e = this.entries[i];
-      if (address < e.high && (!best || e.high - e.low < best.high - best.low)) best = e;
-    }
+    let best: FunctionRange | undefined;
+    for (const e of this.index.containing(address)) if (!best || e.high - e.low < best.high - best.low) best = e;
     return best?.fn;
   }
 }

@@ -1,6 +1,7 @@
 // A unit's line table for debugger queries: sequences sorted by address, the row that covers an
 // address (the last row at or below it, as llvm-symbolizer and gdb read it) and the rows of a
 // source line. File indexes are resolved to full paths under the compilation directory.
+import { IntervalIndex, lastAtOrBelow } from '../../../native/lib/address-ranges';
 import { decodeLineProgram, lineFilePath, type LineProgram, type LineRow } from './line-program';
 import type { Unit } from './unit';
 
@@ -31,9 +32,9 @@ export interface LineLookup extends SourceLocation {
 }
 
 export class LineTable {
+  /** Sorted by address. */
   readonly sequences: readonly LineSequence[];
-  /** Highest end among sequences[0..i], so lookups can stop scanning back. */
-  private readonly reach: bigint[];
+  private readonly index: IntervalIndex<LineSequence>;
   private readonly paths = new Map<number, string | undefined>();
 
   constructor(
@@ -52,10 +53,8 @@ export class LineTable {
       if (rows.length > 0 && row.address > rows[0].address && isCode(rows[0].address)) sequences.push({ low: rows[0].address, high: row.address, rows });
       rows = [];
     }
-    sequences.sort((a, b) => (a.low < b.low ? -1 : a.low > b.low ? 1 : 0));
-    this.sequences = sequences;
-    let reach = 0n;
-    this.reach = sequences.map((seq) => (reach = seq.high > reach ? seq.high : reach));
+    this.index = new IntervalIndex(sequences);
+    this.sequences = this.index.entries;
   }
 
   static forUnit(unit: Unit, isCode?: (address: bigint) => boolean): LineTable | undefined {
@@ -72,17 +71,7 @@ export class LineTable {
 
   /** The sequence containing `address`. */
   sequenceAt(address: bigint): LineSequence | undefined {
-    let lo = 0;
-    let hi = this.sequences.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.sequences[mid].low <= address) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo - 1; i >= 0 && this.reach[i] > address; i--) {
-      if (address < this.sequences[i].high) return this.sequences[i];
-    }
-    return undefined;
+    return this.index.first(address);
   }
 
   /** The row covering `address`: the last row of its sequence whose address is at or below it. */
@@ -90,14 +79,7 @@ export class LineTable {
     const seq = this.sequenceAt(address);
     if (!seq) return undefined;
     const rows = seq.rows;
-    let lo = 0;
-    let hi = rows.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (rows[mid].address <= address) lo = mid + 1;
-      else hi = mid;
-    }
-    const index = lo - 1;
+    const index = lastAtOrBelow(rows, (row) => row.address, address);
     if (index < 0) return undefined;
     const row = rows[index];
     let end = seq.high;

@@ -1,6 +1,7 @@
 // A guest program as the debugger sees it: its ELF, DWARF, CFI and symbols at the load bias it
 // runs with, and the questions run control asks of them: where a line or a function breaks, which
 // line an address is on, which instruction is at an address, how the stack unwinds.
+import { compareAddresses } from '../../../native/lib/address-ranges';
 import { ElfFile, SymbolTable } from '../../../native/lib/elf';
 import { DebugInfo, NamedEntities, type LineLookup } from '../dwarf';
 import { Disassembler, elfSymbolizer, type DisassembledInstruction, type InstructionKind } from '../disasm';
@@ -86,7 +87,7 @@ export class GuestProgram {
         }
       }
     }
-    return [...starts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return [...starts].sort(compareAddresses);
   }
 
   /** The function (DWARF, else the ELF symbol) containing `pc`. */

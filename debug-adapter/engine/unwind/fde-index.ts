@@ -1,5 +1,6 @@
 // Finding the FDE that covers a pc: a sorted index over every FDE of a section (built once, on
 // first use), or the binary-search table of .eh_frame_hdr when the module has one.
+import { compareAddresses, countAtOrBelow, lastAtOrBelow } from '../../../native/lib/address-ranges';
 import * as C from './constants';
 import { CfiSection, FrameDescriptionEntry } from './entries';
 import { CfiFormatError } from './errors';
@@ -23,7 +24,7 @@ export class SortedFdeIndex implements FdeLookup {
       for (const entry of this.section.entries()) {
         if (entry.kind === 'fde' && entry.fde.pcBegin !== 0n && entry.fde.pcEnd > entry.fde.pcBegin) fdes.push(entry.fde);
       }
-      fdes.sort((a, b) => (a.pcBegin < b.pcBegin ? -1 : a.pcBegin > b.pcBegin ? 1 : 0));
+      fdes.sort((a, b) => compareAddresses(a.pcBegin, b.pcBegin));
       this.sorted = fdes;
     }
     return this.sorted;
@@ -31,15 +32,9 @@ export class SortedFdeIndex implements FdeLookup {
 
   find(pc: bigint): FrameDescriptionEntry | undefined {
     const fdes = this.all();
-    let lo = 0;
-    let hi = fdes.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (fdes[mid].pcBegin <= pc) lo = mid + 1;
-      else hi = mid;
-    }
+    const last = lastAtOrBelow(fdes, (fde) => fde.pcBegin, pc);
     // Usually the last FDE starting at or before pc; nested/overlapping FDEs are rare but allowed.
-    for (let i = lo - 1; i >= 0 && i >= lo - 4; i--) {
+    for (let i = last; i >= 0 && i >= last - 3; i--) {
       if (pc < fdes[i].pcEnd) return fdes[i];
     }
     return undefined;
@@ -96,15 +91,9 @@ export class EhFrameHdrIndex implements FdeLookup {
   }
 
   find(pc: bigint): FrameDescriptionEntry | undefined {
-    let lo = 0;
-    let hi = this.header.fdeCount;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.entry(mid).location <= pc) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo === 0) return undefined;
-    const { fdeAddress } = this.entry(lo - 1);
+    const count = countAtOrBelow(this.header.fdeCount, (index) => this.entry(index).location, pc);
+    if (count === 0) return undefined;
+    const { fdeAddress } = this.entry(count - 1);
     const fde = this.ehFrame.fdeAt(Number(fdeAddress - this.ehFrame.bases.sectionAddress));
     return pc >= fde.pcBegin && pc < fde.pcEnd ? fde : undefined;
   }

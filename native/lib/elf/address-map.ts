@@ -1,4 +1,5 @@
 // Virtual address → file offset translation through the PT_LOAD segments.
+import { compareAddresses } from '../address-ranges';
 import * as C from './constants';
 import { ProgramHeader } from './program-headers';
 
@@ -14,7 +15,7 @@ export class AddressMap {
   private readonly loads: readonly ProgramHeader[];
 
   constructor(programHeaders: readonly ProgramHeader[]) {
-    this.loads = programHeaders.filter((ph) => ph.type === C.PT_LOAD).sort((a, b) => (a.vaddr < b.vaddr ? -1 : a.vaddr > b.vaddr ? 1 : 0));
+    this.loads = programHeaders.filter((ph) => ph.type === C.PT_LOAD).sort((a, b) => compareAddresses(a.vaddr, b.vaddr));
   }
 
   /** The PT_LOAD whose memory image (p_vaddr .. p_vaddr + p_memsz) contains `address`. */

@@ -1,5 +1,6 @@
 // Address → function lookup over the defined STT_FUNC (and STT_GNU_IFUNC) symbols of an ELF file,
 // for crash reports and backtraces.
+import { lastAtOrBelow } from '../address-ranges';
 import * as C from './constants';
 import { ElfFile } from './elf-file';
 import { ElfSymbol } from './symbols';
@@ -84,16 +85,9 @@ export class SymbolTable {
    * Symbols of size 0 only match when no sized symbol does.
    */
   functionAt(address: bigint): FunctionLocation | undefined {
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.entries[mid].start <= address) lo = mid + 1;
-      else hi = mid;
-    }
     let fallback: Entry | undefined;
     let best: Entry | undefined;
-    for (let i = lo - 1; i >= 0; i--) {
+    for (let i = lastAtOrBelow(this.entries, (e) => e.start, address); i >= 0; i--) {
       const entry = this.entries[i];
       if (address - entry.start >= this.maxSize) break; // nothing further back can reach address
       if (address >= entry.end) continue;
