@@ -11,11 +11,11 @@ import { describe, test } from 'node:test';
 import { MicroVmError, Sandbox } from '../native/lib';
 import { readCoreStatus } from '../native/lib/coredump';
 import { ElfFile, SymbolTable } from '../native/lib/elf';
-import { CfiModule, ElfSegmentMemory, LayeredMemory, loadBiasFromEntry, unwind } from '../debug-adapter/engine/unwind';
+import { coreLoadBias } from '../debug-adapter/engine/postmortem';
+import { CfiModule, ElfSegmentMemory, LayeredMemory, unwind } from '../debug-adapter/engine/unwind';
 import { buildTestGuest } from './guests/build-guests';
 import { needsKvm, toolEnv } from './support/kvm';
 
-const AT_ENTRY = 9;
 const hex = (n: bigint | undefined) => (n === undefined ? '-' : `0x${n.toString(16)}`);
 
 interface GdbFrame {
@@ -63,8 +63,7 @@ describe('unwinding guest crash dumps', { skip: needsKvm }, () => {
         const core = ElfFile.fromFile(corePath);
         const elf = ElfFile.fromFile(elfPath);
         const status = readCoreStatus(core);
-        const entry = status.auxv.get(AT_ENTRY);
-        const loadBias = entry === undefined ? 0n : loadBiasFromEntry(elf, entry);
+        const loadBias = coreLoadBias(elf, core);
         const module = new CfiModule(elf, { name: path.basename(elfPath), loadBias });
         const memory = new LayeredMemory([new ElfSegmentMemory(core), new ElfSegmentMemory(elf, loadBias)]);
         const result = unwind(status.registers, memory, [module]);

@@ -13,8 +13,8 @@ import path from 'node:path';
 import { readCoreStatus } from '../native/lib/coredump';
 import { ElfFile } from '../native/lib/elf';
 import { DebugInfo } from '../debug-adapter/engine/dwarf';
-import { physicalFrames } from '../debug-adapter/engine/postmortem';
-import { ElfSegmentMemory, LayeredMemory, loadBiasFromEntry } from '../debug-adapter/engine/unwind';
+import { coreLoadBias, physicalFrames } from '../debug-adapter/engine/postmortem';
+import { ElfSegmentMemory, LayeredMemory } from '../debug-adapter/engine/unwind';
 import { evaluate, EvaluationError, frameScope, machineRegisterReader, type EvaluationScope, type Value } from '../debug-adapter/engine/values';
 import { buildFixture, CORE_BUILDS, type FixtureBuild } from './fixtures/dwarf/builds';
 import { missingTools, scratch } from './fixtures/dwarf/oracles';
@@ -96,8 +96,7 @@ async function runGdb(dir: string, program: string, plan: readonly PlanEntry[], 
 function coreScope(program: ElfFile, corePath: string): EvaluationScope {
   const core = ElfFile.fromFile(corePath);
   const status = readCoreStatus(core);
-  const entry = status.auxv.get(9 /* AT_ENTRY */);
-  const loadBias = entry !== undefined ? loadBiasFromEntry(program, entry) : 0n;
+  const loadBias = coreLoadBias(program, core);
   const info = new DebugInfo(program, { loadBias });
   const memory = new LayeredMemory([new ElfSegmentMemory(core), new ElfSegmentMemory(program, loadBias)]);
   const [frame, caller] = physicalFrames(info, status.registers, memory, 2);

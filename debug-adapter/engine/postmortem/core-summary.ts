@@ -1,12 +1,10 @@
 // The post-mortem view of a crash dump: the fault in words (from our MICROVM note), the registers
 // (NT_PRSTATUS) and a gdb-like source backtrace, for `microvm core` and the debug adapter.
-import { ElfFile } from '../../../native/lib/elf';
+import { ElfFile, elfConstants } from '../../../native/lib/elf';
 import { readCoreStatus, readMicroVmNote, type CoreRegisters } from '../../../native/lib/coredump';
 import { DebugInfo } from '../dwarf';
 import { ElfSegmentMemory, loadBiasFromEntry } from '../unwind';
 import { DEFAULT_BACKTRACE_FRAMES, sourceBacktrace, type Backtrace } from './backtrace';
-
-const AT_ENTRY = 9;
 
 export interface CoreSummary {
   /** The fault in words, from the MICROVM note; undefined for a core that has none (a Linux core). */
@@ -20,7 +18,7 @@ export interface CoreSummary {
 
 /** Where the core says the guest image was loaded, relative to its link addresses (AT_ENTRY − e_entry). */
 export function coreLoadBias(guest: ElfFile, core: ElfFile): bigint {
-  const entry = readCoreStatus(core).auxv.get(AT_ENTRY);
+  const entry = readCoreStatus(core).auxv.get(elfConstants.AT_ENTRY);
   return entry !== undefined ? loadBiasFromEntry(guest, entry) : 0n;
 }
 

@@ -9,10 +9,11 @@ import { checkKvm, Sandbox, type DebugCall, type DebugCallState } from '../../..
 import { readCoreStatus, readMicroVmNote } from '../../../native/lib/coredump';
 import { hex } from '../../../native/lib/hex';
 import { formatDuration, formatError, formatValue } from '../../../native/lib/presentation';
-import { ElfSegmentMemory, LayeredMemory, loadBiasFromEntry } from '../unwind';
+import { ElfSegmentMemory, LayeredMemory } from '../unwind';
 import { BreakpointBook, parseHitCondition, parseLogMessage, type BreakpointOptions, type UserBreakpoint } from './breakpoints';
 import { BreakpointSetter, type DataBreakpointSpec } from './breakpoint-setter';
 import { checkCoreMatchesProgram } from '../postmortem/core-match';
+import { coreLoadBias } from '../postmortem/core-summary';
 import { disassembleAround, type DisassembledLine } from './disassembly';
 import { EXCEPTION_FILTERS, exceptionWords, noteExceptionWords, type ExceptionWords } from './exceptions';
 import { Execution, type Halt, type StopReport } from './execution';
@@ -138,8 +139,7 @@ export class DebugRuntime extends EventEmitter<RuntimeEvents> {
     const elf = ElfFile.fromFile(plan.program);
     const core = ElfFile.fromFile(plan.coreDump);
     const status = readCoreStatus(core);
-    const entry = status.auxv.get(9 /* AT_ENTRY */);
-    const loadBias = entry !== undefined ? loadBiasFromEntry(elf, entry) : 0n;
+    const loadBias = coreLoadBias(elf, core);
     checkCoreMatchesProgram(core, elf, loadBias, plan);
     const note = readMicroVmNote(core);
     const runtime = new DebugRuntime(plan, new GuestProgram(plan.program, elf, loadBias), note);

@@ -1,12 +1,7 @@
 // NT_AUXV: the auxiliary vector, (type, value) u64 pairs ending with AT_NULL. gdb compares AT_ENTRY
 // with the ELF's e_entry to find a PIE's load address, and reads AT_PHDR/AT_PHNUM to check it.
-
-export const AT_NULL = 0;
-export const AT_PHDR = 3;
-export const AT_PHENT = 4;
-export const AT_PHNUM = 5;
-export const AT_PAGESZ = 6;
-export const AT_ENTRY = 9;
+// The AT_* numbers are native/lib/elf/constants.ts's.
+import { AT_NULL } from '../elf/constants';
 
 export function encodeAuxv(entries: readonly (readonly [number, bigint])[]): Uint8Array {
   const all = [...entries, [AT_NULL, 0n] as const];

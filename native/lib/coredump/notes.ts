@@ -1,5 +1,6 @@
 // The notes of our core file, in the order Linux writes them for the faulting thread.
-import { encodeAuxv, AT_ENTRY, AT_PAGESZ, AT_PHDR, AT_PHENT, AT_PHNUM } from './auxv';
+import { AT_ENTRY, AT_PAGESZ, AT_PHDR, AT_PHENT, AT_PHNUM } from '../elf/constants';
+import { encodeAuxv } from './auxv';
 import { encodeFxsave } from './fpregset';
 import { CoreDumpInput } from './input';
 import { encodeMicroVmNote, MICROVM_NOTE_NAME, NT_MICROVM_FAULT } from './microvm-note';
