@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ElfFile, SymbolTable } from '../../../native/lib/elf';
-import { LineTable, disassembleElf, formatListingLine, type AsmSyntax, type ListingRange } from '../../../debug-adapter/engine/disasm';
+import { SourceLines, disassembleElf, formatListingLine, type AsmSyntax, type ListingRange } from '../../../debug-adapter/engine/disasm';
 import { UsageError, type ParsedArgs } from '../args';
 import type { Command } from '../command';
 import { EXIT_OK, type Io } from '../io';
@@ -69,7 +69,7 @@ export const disasmCommand: Command = {
     const rangeText = flag('range');
     if (fn !== undefined && rangeText !== undefined) throw new UsageError('give --function or --range, not both');
     const range = fn !== undefined ? functionRange(elf, fn) : rangeText !== undefined ? parseRange(rangeText) : undefined;
-    const lines = args.flags.has('no-lines') ? undefined : LineTable.fromElf(elf);
+    const lines = args.flags.has('no-lines') ? undefined : SourceLines.fromElf(elf);
     let buffer: string[] = [];
     for (const line of disassembleElf(elf, { syntax: syntax as AsmSyntax, sections: section ? [section] : undefined, range, lines: lines?.size ? lines : undefined })) {
       buffer.push(formatListingLine(line));

@@ -7,8 +7,8 @@
 export { Disassembler } from './disassembler';
 export type { DecodeOptions, DisassemblerOptions } from './disassembler';
 export { elfSymbolizer, functionSymbolizer, formatSymbolReference } from './symbols';
-export { LineTable } from './line-table';
-export type { SourceLine } from './line-table';
+export { SourceLines } from './source-lines';
+export type { SourceLine } from './source-lines';
 export { disassembleElf, executableSections, formatListingLine } from './listing';
 export type { ListingLine, ListingOptions, ListingRange } from './listing';
 export type { AsmSyntax, DisassembledInstruction, InstructionKind, SymbolReference, Symbolizer } from './types';

@@ -6,7 +6,7 @@ import { compareAddresses } from '../../../native/lib/address-ranges';
 import { ElfFile, SymbolTable, elfConstants } from '../../../native/lib/elf';
 import type { SectionHeader } from '../../../native/lib/elf';
 import { Disassembler } from './disassembler';
-import type { LineTable, SourceLine } from './line-table';
+import type { SourceLine, SourceLines } from './source-lines';
 import { elfSymbolizer } from './symbols';
 import type { AsmSyntax, DisassembledInstruction } from './types';
 
@@ -22,7 +22,7 @@ export interface ListingOptions {
   /** Only instructions in this address range. */
   readonly range?: ListingRange;
   /** Source line headers from this table. */
-  readonly lines?: LineTable;
+  readonly lines?: SourceLines;
 }
 
 export type ListingLine =

@@ -1,9 +1,9 @@
 // Source lines for disassembly listings: every row of every unit's line program (through the DWARF
-// reader in ../dwarf), flattened into address ranges for lookups by instruction address.
+// reader in ../dwarf), flattened into address ranges for lookups by instruction address. (The
+// debugger's per-unit line table, with sequences and statements, is ../dwarf/line-table.ts.)
 import { compareAddresses, lastAtOrBelow } from '../../../native/lib/address-ranges';
 import type { ElfFile } from '../../../native/lib/elf';
 import { DwarfFile, decodeLineProgram, lineFilePath } from '../dwarf';
-import { DW_AT } from '../dwarf/constants';
 
 export interface SourceLine {
   readonly file: string;
@@ -16,7 +16,7 @@ interface Range extends SourceLine {
   readonly end: bigint;
 }
 
-export class LineTable {
+export class SourceLines {
   private constructor(private readonly ranges: readonly Range[]) {}
 
   get size(): number {
@@ -24,16 +24,15 @@ export class LineTable {
   }
 
   /** The line table of an ELF's .debug_line (empty without DWARF); `loadBias` moves every address. */
-  static fromElf(elf: ElfFile, loadBias = 0n): LineTable {
+  static fromElf(elf: ElfFile, loadBias = 0n): SourceLines {
     const ranges: Range[] = [];
     const dwarf = DwarfFile.fromElf(elf);
     for (const unit of dwarf.units) {
-      const root = unit.root;
       // DW_FORM_sec_offset (DWARF 4+) or data4/data8 (earlier): the raw value is the .debug_line offset.
-      const offset = root?.attr(DW_AT.stmt_list)?.raw;
-      if (!root || offset === undefined) continue;
-      const compDir = unit.string(root.attr(DW_AT.comp_dir));
-      const program = decodeLineProgram(dwarf.sections, Number(offset), { addressSize: unit.addressSize });
+      const offset = unit.stmtList;
+      if (offset === undefined) continue;
+      const compDir = unit.compDir;
+      const program = decodeLineProgram(dwarf.sections, offset, { addressSize: unit.addressSize });
       const paths = new Map<number, string>();
       const pathOf = (index: number) => {
         let path = paths.get(index);
@@ -55,7 +54,7 @@ export class LineTable {
       }
     }
     ranges.sort((a, b) => compareAddresses(a.start, b.start));
-    return new LineTable(ranges);
+    return new SourceLines(ranges);
   }
 
   /** The line of the row covering `address`, if any. */
