@@ -96,7 +96,9 @@ function stage(dir) {
 
   for (const file of ['README.md', 'LICENSE', 'CHANGELOG.md']) copy(path.join(root, file), path.join(dir, file));
 
-  for (const name of ['extension', 'debug-adapter', 'cli']) {
+  // The extension and its stdio adapter. The CLI ships with the npm package, not here: nothing in
+  // the extension runs it, and a third copy of the engine would push the .vsix past 1 MiB.
+  for (const name of ['extension', 'debug-adapter']) {
     const bundle = path.join(root, 'dist', `${name}.js`);
     if (!fs.existsSync(bundle)) fail(`${path.relative(root, bundle)} is missing: run \`npm run build\` (or drop --no-build)`);
     copyBundle(bundle, path.join(dir, 'dist', `${name}.js`));

@@ -1,10 +1,10 @@
 // The packaged extension on its own, outside any workbench: the .vsix holds exactly what it should
-// (the rules of `npm run package`) within its size budget, and the unpacked package works with no
-// repository around it: its bundled CLI creates, builds, lists, runs and disassembles a c-hello
-// guest from the shipped SDK and template (with the stripped addon and iced-x86's shipped files),
-// and its stdio debug adapter answers `initialize`.
+// (the rules of `npm run package`) within its size budget, and its stdio debug adapter answers
+// `initialize` with no repository around it. What the packaged extension does in a workbench (a
+// guest created, built, debugged, disassembled from the shipped SDK, addon and iced-x86) is the UI
+// suite's subject.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -32,33 +32,6 @@ describe('the unpacked package', { skip: fs.existsSync('/dev/kvm') ? false : '/d
 
   after(() => {
     if (work) fs.rmSync(work, { recursive: true, force: true });
-  });
-
-  /** Runs the packaged CLI (dist/cli.js exports main(argv)) in a fresh Node. */
-  function microvm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const script = `require(${JSON.stringify(path.join(ext, 'dist', 'cli.js'))}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`;
-    const res = spawnSync(process.execPath, ['-e', script, ...args], { cwd: work, encoding: 'utf8', timeout: 120_000 });
-    return { status: res.status, stdout: res.stdout, stderr: res.stderr };
-  }
-
-  test('its CLI builds and runs a guest from the shipped template and SDK, and disassembles it', () => {
-    const project = path.join(work, 'hello');
-    const created = microvm('new', 'c-hello', project);
-    assert.equal(created.status, 0, created.stderr);
-    const built = microvm('build', project);
-    assert.equal(built.status, 0, built.stderr);
-    const elf = built.stdout.trim().split('\n').pop() ?? '';
-    assert.ok(fs.existsSync(elf), `the built ELF (${elf}) exists`);
-
-    const functions = microvm('functions', elf);
-    assert.match(functions.stdout, /PrintOutput\(string\) -> i32/);
-    const ran = microvm('run', elf, 'PrintOutput', 'Hello');
-    assert.equal(ran.status, 0, ran.stderr);
-    assert.match(ran.stdout, /Hello[\s\S]*=> 5/);
-    const disasm = microvm('disasm', elf, '--function', 'PrintOutput');
-    assert.equal(disasm.status, 0, disasm.stderr);
-    assert.match(disasm.stdout, /PrintOutput/);
-    assert.match(disasm.stdout, /\bret\b/, 'iced-x86 decoded the function');
   });
 
   test('its stdio debug adapter answers initialize', async () => {
