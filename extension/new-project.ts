@@ -23,6 +23,7 @@ export async function newProject(options: NewProjectOptions = {}): Promise<strin
   let parent = options.parent;
   if (!parent) {
     const picked = await vscode.window.showOpenDialog({
+      title: `Where to create the new ${template} project`,
       canSelectFiles: false,
       canSelectFolders: true,
       canSelectMany: false,
