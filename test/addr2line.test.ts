@@ -12,7 +12,8 @@ import type { Io } from '../bin/cli/io';
 import { ElfFile } from '../native/lib/elf';
 import { DwarfFile, loadDebugSections } from '../debug-adapter/engine/dwarf';
 import { buildFixture, CORE_BUILDS, EXTRA_BUILDS } from './fixtures/dwarf/builds';
-import { binutilsAddr2line, instructionAddresses, missingTools, run } from './fixtures/dwarf/oracles';
+import { binutilsAddr2line, instructionAddresses } from './fixtures/dwarf/oracles';
+import { hex, missingTools, run } from './support/oracles';
 
 const missing = missingTools(['gcc', 'clang', 'addr2line', 'objdump', 'objcopy', 'strip']);
 const builds = [...CORE_BUILDS, ...EXTRA_BUILDS];
@@ -33,8 +34,6 @@ async function microvm(args: readonly string[]): Promise<{ code: number; out: st
   const code = await main(args, io);
   return { code, out, err };
 }
-
-const hex = (a: bigint): string => `0x${a.toString(16)}`;
 
 /** Compares address by address so a failure names the first differing address. */
 function assertSameOutput(actual: string, expected: string, addresses: readonly bigint[], linesPerAddress: number | undefined, what: string): void {

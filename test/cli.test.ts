@@ -12,6 +12,7 @@ import {
 } from '../native/lib/presentation';
 import { computeArguments, pickComputeFunction } from '../bin/cli/commands/demo';
 import { buildTestGuest } from './guests/build-guests';
+import { runTool } from './support/oracles';
 import { parseMemorySize, parsePositiveInteger, parseSize, parseTimeoutMs } from '../bin/cli/options';
 import { MicroVmError } from '../native/lib/errors';
 import type { FunctionSignature, GuestFault } from '../native/lib/types';
@@ -440,7 +441,7 @@ describe('microvm new → build → functions → run', () => {
     assert.ok(fs.existsSync(core), `the crash dump ${core} exists`);
     assert.ok(core.startsWith(path.join(work, 'microvm-crashes') + path.sep), `written under ./microvm-crashes by default: ${core}`);
 
-    const gdb = spawnSync('gdb', ['-batch', '-nx', '-ex', 'bt', elf, core], { encoding: 'utf8', timeout: 60_000 });
+    const gdb = runTool('gdb', ['-batch', '-nx', '-ex', 'bt', elf, core], { timeout: 60_000 });
     assert.ifError(gdb.error);
     assert.match(gdb.stdout, /DerefNull/, `gdb bt:\n${gdb.stdout}\n${gdb.stderr}`);
   });

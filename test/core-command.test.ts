@@ -1,6 +1,6 @@
 // `microvm core`: the backtrace of a guest crash dump equals gdb's `bt` on the same core file.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,36 +9,12 @@ import { formatBacktrace, summarizeCore } from '../debug-adapter/engine/postmort
 import { readCoreStatus } from '../native/lib/coredump';
 import { encodeNoteJson } from '../native/lib/coredump/microvm-note';
 import { ElfFile } from '../native/lib/elf';
-import { MicroVmError, Sandbox } from '../native/lib';
-import { buildTestGuest } from './guests/build-guests';
-import { needsKvm, toolEnv } from './support/kvm';
+import { buildTestGuest, COMPILER_MATRIX } from './guests/build-guests';
+import { crashDump, needsKvm } from './support/kvm';
+import { gdbBacktrace } from './support/oracles';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'microvm-core-test-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
-
-function crashDump(elf: string, fn: string): string {
-  const sandbox = Sandbox.create(elf, { crashDumpDir: scratch });
-  try {
-    sandbox.callSync(fn);
-  } catch (error) {
-    assert.ok(error instanceof MicroVmError && error.crashDumpPath, String(error));
-    return error.crashDumpPath;
-  } finally {
-    sandbox.dispose();
-  }
-  assert.fail(`${fn} did not fault`);
-}
-
-/** gdb's `bt` lines, frame #0 once (gdb also prints it when it loads the core). */
-function gdbBacktrace(elf: string, core: string): string[] {
-  const text = execFileSync('gdb', ['-batch', '-nx', '-ex', 'bt', elf, core], { encoding: 'utf8', env: toolEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  const frames = new Map<number, string>();
-  for (const line of text.split('\n')) {
-    const match = /^#(\d+)\s/.exec(line);
-    if (match) frames.set(Number(match[1]), line);
-  }
-  return [...frames.keys()].sort((a, b) => a - b).map((n) => frames.get(n)!);
-}
 
 const CLI = path.join(__dirname, '..', '..', 'bin', 'microvm.js');
 
@@ -58,16 +34,10 @@ const functionAndLine = (line: string) => {
 };
 
 describe('microvm core', { skip: needsKvm }, () => {
-  const builds = [
-    { cc: 'gcc', optimize: '0' },
-    { cc: 'gcc', optimize: '2' },
-    { cc: 'clang', optimize: '0' },
-    { cc: 'clang', optimize: '2' },
-  ] as const;
-  for (const build of builds) {
+  for (const build of COMPILER_MATRIX) {
     test(`a fault three calls deep: same frames, functions and lines as gdb (${build.cc} -O${build.optimize})`, () => {
       const elf = buildTestGuest('faults', { cc: build.cc, optimize: build.optimize });
-      const core = crashDump(elf, 'Nested3');
+      const core = crashDump(elf, scratch, 'Nested3');
       const summary = summarizeCore(new ElfFile(fs.readFileSync(elf)), new ElfFile(fs.readFileSync(core)));
       const ours = formatBacktrace(summary.backtrace).split('\n');
       const gdb = gdbBacktrace(elf, core);
@@ -79,7 +49,7 @@ describe('microvm core', { skip: needsKvm }, () => {
 
   test('the CLI prints the fault, the registers and the backtrace', () => {
     const elf = buildTestGuest('faults');
-    const core = crashDump(elf, 'DerefNull');
+    const core = crashDump(elf, scratch, 'DerefNull');
     const cli = spawnSync(process.execPath, [path.join(__dirname, '..', '..', 'bin', 'microvm.js'), 'core', elf, core], { encoding: 'utf8' });
     assert.equal(cli.status, 0, cli.stderr);
     assert.match(cli.stdout, /^guest function DerefNull faulted: null pointer dereference: read of address 0x0 at RIP 0x[0-9a-f]+ in DerefNull\n/);
@@ -93,7 +63,7 @@ describe('microvm core', { skip: needsKvm }, () => {
 
   test('a deep backtrace: the innermost 64 frames and how many more; --all-frames prints every one, as gdb does', () => {
     const elf = buildTestGuest('faults');
-    const core = crashDump(elf, 'StackOverflow');
+    const core = crashDump(elf, scratch, 'StackOverflow');
     const gdb = gdbBacktrace(elf, core);
     assert.ok(gdb.length > 100, `a deep recursion: gdb shows ${gdb.length} frames`);
 
@@ -119,7 +89,7 @@ describe('microvm core', { skip: needsKvm }, () => {
 
   test('a core opened with an ELF that did not write it is refused (gdb: "core file may not match")', () => {
     const faults = buildTestGuest('faults');
-    const core = crashDump(faults, 'DerefNull');
+    const core = crashDump(faults, scratch, 'DerefNull');
     const other = buildTestGuest('types');
     const refused = cli(['core', other, core]);
     assert.equal(refused.status, 1, refused.stdout);
@@ -138,7 +108,7 @@ describe('microvm core', { skip: needsKvm }, () => {
 
   test('core --json writes bigints and bytes as the crash-dump note does ({"$bytes": hex}), not as Buffer objects', () => {
     const elf = buildTestGuest('faults');
-    const core = crashDump(elf, 'DerefNull');
+    const core = crashDump(elf, scratch, 'DerefNull');
     const run = cli(['core', elf, core, '--json']);
     assert.equal(run.status, 0, run.stderr);
     assert.doesNotMatch(run.stdout, /"type": "Buffer"/);

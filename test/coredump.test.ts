@@ -4,7 +4,7 @@
 // readelf must list our notes. No KVM involved.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import {
   buildCoreFile, CoreDumpInput, faultNoteDetails, readCoreRegisters, readCoreStatus, readMicroVmNote,
@@ -13,14 +13,13 @@ import {
 } from '../native/lib/coredump';
 import { ElfFile, elfConstants as C } from '../native/lib/elf';
 import type { FpuState, GuestFault, MemoryRegion, Registers, SegmentRegister } from '../native/lib/types';
-import { parseFileHeader, parseNotes, parseSegments, readelf } from './fixtures/elf/readelf';
-import {
-  littleEndianBytes, parseMappings, parseRawFloatRegisters, parseRawRegisters, parseRegisterLines, runGdb, section,
-} from './fixtures/elf/gdb';
-import { fixture, gcc, missingTools, run, scratchDir } from './fixtures/elf/tools';
+import { parseFileHeader, parseNotes, parseSegments } from './fixtures/elf/readelf';
+import { littleEndianBytes, parseMappings, parseRawFloatRegisters, parseRawRegisters, parseRegisterLines } from './fixtures/elf/gdb';
+import { fixture, gcc } from './fixtures/elf/tools';
+import { missingTools, readelf, run, runGdb, scratch, section } from './support/oracles';
 
-const scratch = scratchDir('core');
-after(() => scratch.cleanup());
+const work = scratch('core');
+after(() => rmSync(work, { recursive: true, force: true }));
 
 function gdbSkipReason(): string | false {
   const missing = missingTools(['gcc', 'gdb', 'readelf']);
@@ -175,7 +174,7 @@ test('readMicroVmNote round-trips the JSON payload, bigints as hex strings', () 
 
 test('writeCoreFile creates directories and writes atomically the same bytes buildCoreFile gives', () => {
   const input = syntheticInput();
-  const dir = join(scratch.dir, 'nested', 'dumps');
+  const dir = join(work, 'nested', 'dumps');
   const path = join(dir, 'guest.core');
   writeCoreFile(path, input);
   assert.deepEqual(new Uint8Array(readFileSync(path)), buildCoreFile(input));
@@ -190,14 +189,14 @@ test('bad regions are rejected before anything is written', () => {
   assert.throws(() => buildCoreFile(short), /region 'image' at 0x100000: data is 10 bytes but the region is 12288/);
   const overlapping = { ...input, regions: [input.regions[0], { region: region('dup', 0x102000n, 0x1000, 'r'), data: new Uint8Array(0x1000) }] };
   assert.throws(() => buildCoreFile(overlapping), /regions 'image' and 'dup' overlap at 0x102000/);
-  const path = join(scratch.dir, 'never', 'x.core');
+  const path = join(work, 'never', 'x.core');
   assert.throws(() => writeCoreFile(path, short));
   assert.equal(existsSync(path), false);
 });
 
 test('readelf -hlnW reads our core: header, segments and every note', { skip: gdbSkip }, () => {
   const input = syntheticInput();
-  const path = join(scratch.dir, 'readelf.core');
+  const path = join(work, 'readelf.core');
   writeCoreFile(path, input);
   assert.match(parseFileHeader(readelf('-hW', path)).get('Type') ?? '', /^CORE /);
   const segments = parseSegments(readelf('-lW', path));
@@ -389,7 +388,7 @@ test('gdb on our core of a relocated static-pie program (AT_ENTRY/AT_PHDR locate
 });
 
 function liveCapture(flags: string[], label: string): { program: string; dir: string; live: LiveStop } {
-  const dir = join(scratch.dir, label);
+  const dir = join(work, label);
   run('mkdir', ['-p', dir]);
   const program = gcc(dir, 'crash', [fixture('crash.c')], flags);
   return { program, dir, live: captureLive(program, dir) };

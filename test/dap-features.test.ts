@@ -10,7 +10,7 @@ import type { DebugProtocol } from '@vscode/debugprotocol';
 import { checkKvm } from '../native/lib';
 import { repoRoot } from '../guest-templates/toolchain';
 import { buildTestGuest, testGuestsDir } from './guests/build-guests';
-import { DapSession, marks } from './support/dap';
+import { DapSession, freshSessions, marks } from './support/dap';
 import { needsKvm } from './support/kvm';
 
 const SOURCE = path.join(testGuestsDir(), 'debuggee.c');
@@ -27,16 +27,10 @@ for (const build of [{ cc: 'gcc', optimize: '0' }, { cc: 'clang', optimize: '2' 
   const optimized = build.optimize !== '0';
   describe(`debug adapter features: ${build.cc} -O${build.optimize}`, { skip: needsKvm }, () => {
     let elf: string;
-    let dap: DapSession | undefined;
     before(() => {
       elf = buildTestGuest('debuggee', build);
     });
-    after(async () => dap?.stop());
-    const session = async () => {
-      await dap?.stop();
-      dap = await new DapSession().start();
-      return dap;
-    };
+    const session = freshSessions();
 
     test('a breakpoint on a line without code moves to the next line with code and says so; an instruction breakpoint stops at its address', async () => {
       const dap = await session();

@@ -3,15 +3,15 @@
 // shows and the locals gdb shows, read-only. A bad configuration ends the session with one
 // message that says what to fix.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { buildTestGuest, testGuestsDir } from './guests/build-guests';
+import { buildTestGuest, COMPILER_MATRIX, testGuestsDir } from './guests/build-guests';
 import { DapSession, marks } from './support/dap';
-import { needsKvm, toolEnv } from './support/kvm';
+import { needsKvm } from './support/kvm';
+import { gdbBacktrace, gdbBatch } from './support/oracles';
 
 const SOURCE = path.join(testGuestsDir(), 'debuggee.c');
 const mark = marks(SOURCE);
@@ -24,16 +24,16 @@ interface GdbFrame {
 }
 
 /** gdb's `bt` of a core: function and line per frame. */
-function gdbBacktrace(elf: string, core: string): GdbFrame[] {
-  const out = execFileSync('gdb', ['-batch', '-nx', '-ex', 'set width 0', '-ex', 'bt', elf, core], { encoding: 'utf8', env: toolEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  // gdb prints frame #0 once when it loads the core, then the whole `bt`: keep the latter.
-  const bt = out.slice(out.lastIndexOf('\n#0 ') + 1);
-  return [...bt.matchAll(/^#\d+\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*?\)(?: at (\S+):(\d+))?$/gm)].map((m) => ({ name: m[1], line: m[3] ? Number(m[3]) : undefined }));
+function gdbFrames(elf: string, core: string): GdbFrame[] {
+  return gdbBacktrace(elf, core)
+    .map((line) => /^#\d+\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*?\)(?: at (\S+):(\d+))?$/.exec(line))
+    .filter((m) => m !== null)
+    .map((m) => ({ name: m[1], line: m[3] ? Number(m[3]) : undefined }));
 }
 
 /** gdb's `info args` + `info locals` of frame 0, name → text. */
 function gdbLocals(elf: string, core: string): Map<string, string> {
-  const out = execFileSync('gdb', ['-batch', '-nx', '-ex', 'set width 0', '-ex', 'info args', '-ex', 'info locals', elf, core], { encoding: 'utf8', env: toolEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = gdbBatch([elf, core], ['set width 0', 'info args', 'info locals']);
   return new Map([...out.matchAll(/^(\w+) = (.*)$/gm)].map((m) => [m[1], m[2]]));
 }
 
@@ -53,14 +53,7 @@ async function launchError(config: Record<string, unknown>): Promise<string> {
   }
 }
 
-const BUILDS = [
-  { cc: 'gcc', optimize: '0' },
-  { cc: 'gcc', optimize: '2' },
-  { cc: 'clang', optimize: '0' },
-  { cc: 'clang', optimize: '2' },
-] as const;
-
-for (const build of BUILDS) {
+for (const build of COMPILER_MATRIX) {
   describe(`post-mortem: a core of debuggee.c Crash, ${build.cc} -O${build.optimize}`, { skip: needsKvm }, () => {
     let elf: string;
     let core: string;
@@ -90,7 +83,7 @@ for (const build of BUILDS) {
         const frames = await dap.frames();
         assert.equal(frames[0].name, 'Crash');
         assert.equal(frames[0].line, mark('crash'));
-        const gdb = gdbBacktrace(elf, core);
+        const gdb = gdbFrames(elf, core);
         assert.deepEqual(frames.map((f) => ({ name: f.name.replace(/ \[inlined\]$/, ''), line: f.line || undefined })), gdb);
         const locals = await dap.values();
         assert.deepEqual(locals, gdbLocals(elf, core));

@@ -2,12 +2,12 @@
 // real micro-VMs: the test guest debuggee.c built by gcc and clang at -O0 and -O2. objdump is the
 // oracle for instruction boundaries.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import type { DebugProtocol } from '@vscode/debugprotocol';
-import { buildTestGuest, testGuestsDir } from './guests/build-guests';
-import { DapSession, marks } from './support/dap';
-import { needsKvm, toolEnv } from './support/kvm';
+import { buildTestGuest, COMPILER_MATRIX, testGuestsDir } from './guests/build-guests';
+import { freshSessions, marks } from './support/dap';
+import { needsKvm } from './support/kvm';
+import { hex, objdump } from './support/oracles';
 import path from 'node:path';
 
 const SOURCE = path.join(testGuestsDir(), 'debuggee.c');
@@ -15,38 +15,23 @@ const mark = marks(SOURCE);
 
 /** objdump's instructions of a range: address → { length, text }. */
 function objdumpInstructions(elf: string, start: bigint, end: bigint): Map<bigint, { next: bigint; text: string }> {
-  const out = execFileSync('objdump', ['-d', '-M', 'intel', '--no-show-raw-insn', `--start-address=0x${start.toString(16)}`, `--stop-address=0x${end.toString(16)}`, elf],
-    { encoding: 'utf8', env: toolEnv() });
+  const out = objdump(['-d', '-M', 'intel', '--no-show-raw-insn', `--start-address=${hex(start)}`, `--stop-address=${hex(end)}`, elf]);
   const rows = [...out.matchAll(/^\s+([0-9a-f]+):\s+(.*)$/gm)].map((m) => ({ address: BigInt(`0x${m[1]}`), text: m[2].trim() }));
   const map = new Map<bigint, { next: bigint; text: string }>();
   rows.forEach((row, i) => map.set(row.address, { next: rows[i + 1]?.address ?? end, text: row.text }));
   return map;
 }
 
-const BUILDS = [
-  { cc: 'gcc', optimize: '0' },
-  { cc: 'gcc', optimize: '2' },
-  { cc: 'clang', optimize: '0' },
-  { cc: 'clang', optimize: '2' },
-] as const;
-
-for (const build of BUILDS) {
+for (const build of COMPILER_MATRIX) {
   const label = `${build.cc} -O${build.optimize}`;
   const optimized = build.optimize !== '0';
 
   describe(`debug adapter over stdio: debuggee.c, ${label}`, { skip: needsKvm }, () => {
     let elf: string;
-    let dap: DapSession;
     before(() => {
       elf = buildTestGuest('debuggee', { cc: build.cc, optimize: build.optimize });
     });
-    after(async () => dap?.stop());
-
-    const session = async () => {
-      await dap?.stop();
-      dap = await new DapSession().start();
-      return dap;
-    };
+    const session = freshSessions();
 
     test('a source breakpoint stops on its line; locals, a struct member through a pointer, step in, step out, step over', async () => {
       const dap = await session();

@@ -3,7 +3,6 @@
 // faults, and the end of a call leaving the sandbox as a plain call would. objdump is the oracle
 // for instruction boundaries.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,20 +11,17 @@ import { ElfFile } from '../native/lib/elf';
 import { Sandbox, checkKvm, type DebugCallState, type DebugStop, type HostFunction } from '../native/lib';
 import { readCoreRegisters } from '../native/lib/coredump';
 import { buildTestGuest } from './guests/build-guests';
-import { needsKvm, toolEnv } from './support/kvm';
-
-const hex = (n: bigint) => `0x${n.toString(16)}`;
+import { needsKvm } from './support/kvm';
+import { hex, objdump } from './support/oracles';
 
 /** objdump's instruction start addresses in [start, end). */
 function instructionStarts(elf: string, start: bigint, end: bigint): bigint[] {
-  const text = execFileSync('objdump', ['-d', '-M', 'intel', `--start-address=${hex(start)}`, `--stop-address=${hex(end)}`, elf],
-    { encoding: 'utf8', env: toolEnv() });
+  const text = objdump(['-d', '-M', 'intel', `--start-address=${hex(start)}`, `--stop-address=${hex(end)}`, elf]);
   return [...text.matchAll(/^\s+([0-9a-f]+):\t/gm)].map((m) => BigInt(`0x${m[1]}`));
 }
 
 function objdumpLine(elf: string, address: bigint): string {
-  const text = execFileSync('objdump', ['-d', '-M', 'intel', `--start-address=${hex(address)}`, `--stop-address=${hex(address + 16n)}`, elf],
-    { encoding: 'utf8', env: toolEnv() });
+  const text = objdump(['-d', '-M', 'intel', `--start-address=${hex(address)}`, `--stop-address=${hex(address + 16n)}`, elf]);
   return text.split('\n').find((line) => line.trim().startsWith(`${address.toString(16)}:`)) ?? '';
 }
 

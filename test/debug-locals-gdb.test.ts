@@ -15,15 +15,15 @@
 // (Level1/2/3 down to the null pointer read; at -O2 parameters recovered through chains of call
 // sites, DW_OP_entry_value).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DebugRuntime, type StoppedEvent } from '../debug-adapter/engine/runtime';
 import type { GuestValue } from '../native/lib';
-import { buildTestGuest, type TestGuest } from './guests/build-guests';
-import { needsKvm, toolEnv } from './support/kvm';
+import { buildTestGuest, COMPILER_MATRIX, type TestGuest } from './guests/build-guests';
+import { needsKvm } from './support/kvm';
+import { gdbScript } from './support/oracles';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'microvm-debug-locals-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -110,11 +110,7 @@ function runGdb(program: string, stops: readonly Stop[]): Array<{ error?: string
   const out = `${plan}.out`;
   fs.writeFileSync(driver, DRIVER);
   fs.writeFileSync(plan, JSON.stringify(stops.map((s) => ({ core: s.core, levels: s.frames.map((f) => f.level) }))));
-  const result = spawnSync('gdb', ['-nx', '-batch', '-x', driver, program], {
-    encoding: 'utf8',
-    env: { ...toolEnv(), LOCALS_PLAN: plan, LOCALS_OUT: out, LC_ALL: 'C' },
-    timeout: 120_000,
-  });
+  const result = gdbScript(driver, [program], { env: { LOCALS_PLAN: plan, LOCALS_OUT: out }, timeout: 120_000 });
   if (!fs.existsSync(out)) throw new Error(`gdb wrote no results (status ${result.status}, ${result.error?.message ?? ''}):\n${result.stdout}\n${result.stderr}`);
   return JSON.parse(fs.readFileSync(out, 'utf8'));
 }
@@ -247,15 +243,8 @@ const CASES: readonly Case[] = [
   { guest: 'faults', functionName: 'Nested3', args: [], visits: ['Level1', 'Level2', 'Level3'], ends: /^failed \(GUEST_FAULT: .*null pointer dereference.*\) after an exception in Level3@0x[0-9a-f]+$/ },
 ];
 
-const BUILDS = [
-  { cc: 'gcc', optimize: '0' },
-  { cc: 'gcc', optimize: '2' },
-  { cc: 'clang', optimize: '0' },
-  { cc: 'clang', optimize: '2' },
-] as const;
-
 describe('Locals at every line stop equal gdb\'s info args + info locals', { skip: needsKvm }, () => {
-  for (const build of BUILDS) {
+  for (const build of COMPILER_MATRIX) {
     for (const c of CASES) {
       test(`${c.guest} ${c.functionName} (${build.cc} -O${build.optimize})`, async (t) => {
         const program = buildTestGuest(c.guest, build);

@@ -13,11 +13,11 @@
 //    iced `stosq` etc. with the size in the mnemonic: the size letter is dropped on both sides;
 //  - objdump `movabs` is iced `mov` (the 64-bit immediate/moffs form).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { ElfFile } from '../native/lib/elf';
 import { disassembleElf } from '../debug-adapter/engine/disasm';
 import { main } from '../bin/cli/main';
+import { objdump, skipWithoutTools } from './support/oracles';
 import { buildChain } from './fixtures/unwind/gdb-oracle';
 import { buildTestGuest } from './guests/build-guests';
 
@@ -49,8 +49,8 @@ interface Objdump {
   readonly skipped: { start: bigint; end: bigint }[];
 }
 
-function objdump(file: string): Objdump {
-  const text = execFileSync('objdump', ['-d', '-w', '-M', 'intel', '--no-addresses', file].filter((a) => a !== '--no-addresses'), { encoding: 'utf8', maxBuffer: 1 << 30 });
+function objdumpListing(file: string): Objdump {
+  const text = objdump(['-d', '-w', '-M', 'intel', file]);
   const instructions: Line[] = [];
   const skipped: { start: bigint; end: bigint }[] = [];
   let pendingSkip: bigint | undefined;
@@ -91,7 +91,7 @@ function ours(file: string): Line[] {
 }
 
 function compare(file: string): { instructions: number } {
-  const theirs = objdump(file);
+  const theirs = objdumpListing(file);
   const mine = ours(file);
   const byAddress = new Map(mine.map((l) => [l.address, l]));
   const problems: string[] = [];
@@ -113,18 +113,9 @@ function compare(file: string): { instructions: number } {
   return { instructions: theirs.instructions.length };
 }
 
-function haveTools(): string | false {
-  for (const tool of ['objdump', 'gcc', 'clang']) {
-    try {
-      execFileSync(tool, ['--version'], { stdio: 'ignore' });
-    } catch {
-      return `skipped: ${tool} not installed`;
-    }
-  }
-  return false;
-}
+const OBJDUMP_SKIP = skipWithoutTools(['objdump', 'gcc', 'clang']);
 
-describe('microvm disasm agrees with objdump -d -M intel', { skip: haveTools() }, () => {
+describe('microvm disasm agrees with objdump -d -M intel', { skip: OBJDUMP_SKIP }, () => {
   for (const cc of ['gcc', 'clang'] as const) {
     for (const level of ['0', '2'] as const) {
       test(`chain.c + leaf.c, ${cc} -O${level} -g (Linux executable)`, () => {
@@ -150,7 +141,7 @@ describe('microvm disasm', () => {
     return { code, out, err };
   };
 
-  test('prints function headers, source headers and symbolized calls like objdump -d -l', { skip: haveTools() }, async () => {
+  test('prints function headers, source headers and symbolized calls like objdump -d -l', { skip: OBJDUMP_SKIP }, async () => {
     const elf = buildChain({ cc: 'gcc', flags: ['-O0', '-g'] });
     const { code, out } = await run(elf, '--function', 'many_live');
     assert.equal(code, 0);
@@ -165,7 +156,7 @@ describe('microvm disasm', () => {
     assert.doesNotMatch(plain.out, /leaf\.c/);
   });
 
-  test('--range, --section and --syntax att', { skip: haveTools() }, async () => {
+  test('--range, --section and --syntax att', { skip: OBJDUMP_SKIP }, async () => {
     const elf = buildChain({ cc: 'gcc', flags: ['-O0'] });
     const all = await run(elf, '--section', '.text');
     const addresses = [...all.out.matchAll(/^\s+([0-9a-f]+): /gm)].map((m) => BigInt(`0x${m[1]}`));

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { DebugInfo } from '../debug-adapter/engine/dwarf';
 import { buildFixture, CORE_BUILDS, EXTRA_BUILDS, fixtureSource } from './fixtures/dwarf/builds';
-import { gdbBreakpoints, missingTools, scratch } from './fixtures/dwarf/oracles';
+import { gdbBreakpoints } from './fixtures/dwarf/oracles';
+import { hex, missingTools, scratch } from './support/oracles';
 
 const missing = missingTools(['gcc', 'clang', 'gdb']);
 const dirs: string[] = [];
@@ -14,7 +15,6 @@ before(() => assert.deepEqual(missing, [], `required tools are missing: ${missin
 after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 const FILES = ['numeric.c', 'shapes.c', 'strings.c', 'values.c', 'prog.h', 'linux-main.c'];
-const hex = (a: bigint): string => `0x${a.toString(16)}`;
 
 // Not the LTO build: there gdb moves breakpoints on main's first lines (code at main's entry, where
 // run_all is inlined) to main's last line; the engine keeps main's first instruction.

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { escapeChar, formatCharArray, formatFloat, formatValue, type TypeInfo } from '../debug-adapter/engine/dwarf';
-import { missingTools, run, scratch } from './fixtures/dwarf/oracles';
+import { missingTools, run, scratch } from './support/oracles';
 
 const dir = scratch('dwarf-format');
 after(() => fs.rmSync(dir, { recursive: true, force: true }));

@@ -8,58 +8,9 @@ import fs from 'node:fs';
 import { ElfFile } from '../native/lib/elf';
 import { DebugInfo, DwarfFile, DwarfFormatError, loadDebugSections, readLocationList, type DebugSections, dwarfConstants as K } from '../debug-adapter/engine/dwarf';
 import { buildFixture, CORE_BUILDS } from './fixtures/dwarf/builds';
+import { Bytes } from './support/bytes';
 
 const { DW_TAG, DW_AT, DW_FORM } = K;
-
-class Bytes {
-  readonly data: number[] = [];
-  get length(): number {
-    return this.data.length;
-  }
-  u8(...values: number[]): this {
-    this.data.push(...values.map((v) => v & 0xff));
-    return this;
-  }
-  u16(v: number): this {
-    return this.u8(v, v >> 8);
-  }
-  u24(v: number): this {
-    return this.u8(v, v >> 8, v >> 16);
-  }
-  u32(v: number): this {
-    return this.u8(v, v >> 8, v >> 16, v >>> 24);
-  }
-  u64(v: bigint): this {
-    for (let i = 0n; i < 8n; i++) this.u8(Number((v >> (8n * i)) & 0xffn));
-    return this;
-  }
-  uleb(v: number | bigint): this {
-    let x = BigInt(v);
-    do {
-      let byte = Number(x & 0x7fn);
-      x >>= 7n;
-      if (x !== 0n) byte |= 0x80;
-      this.u8(byte);
-    } while (x !== 0n);
-    return this;
-  }
-  sleb(v: number | bigint): this {
-    let x = BigInt(v);
-    for (;;) {
-      const byte = Number(x & 0x7fn);
-      x >>= 7n;
-      const done = (x === 0n && (byte & 0x40) === 0) || (x === -1n && (byte & 0x40) !== 0);
-      this.u8(done ? byte : byte | 0x80);
-      if (done) return this;
-    }
-  }
-  str(s: string): this {
-    return this.u8(...[...Buffer.from(s, 'utf8')], 0);
-  }
-  bytes(): Uint8Array {
-    return Uint8Array.from(this.data);
-  }
-}
 
 /** A DWARF 5 .debug_info unit around `body` (DIEs), with abbreviations at `abbrevOffset`. */
 function unit(body: Bytes, abbrevOffset: number, unitType = 0x01, extra?: (b: Bytes) => void): Bytes {
@@ -156,8 +107,8 @@ function sections(): { sections: DebugSections; offsets: Record<string, number> 
   const info = new Bytes().u8(...typeUnit.data, ...cu.data);
   return {
     sections: {
-      info: info.bytes(), abbrev: abbrev.bytes(), str: str.bytes(), lineStr: lineStr.bytes(), strOffsets: strOffsets.bytes(),
-      addr: addr.bytes(), rnglists: rnglists.bytes(), loclists: loclists.bytes(),
+      info: info.build(), abbrev: abbrev.build(), str: str.build(), lineStr: lineStr.build(), strOffsets: strOffsets.build(),
+      addr: addr.build(), rnglists: rnglists.build(), loclists: loclists.build(),
     },
     offsets: { variable: cuStart + varOffset, base: absoluteBase },
   };
@@ -216,7 +167,7 @@ test('DWARF 4 .debug_ranges and .debug_loc with base address selection entries',
   const info = new Bytes().u32(header.length + body.length).u8(...header.data, ...body.data);
   const ranges = new Bytes().u64(0x10n).u64(0x20n).u64(0xffffffffffffffffn).u64(0x500000n).u64(0x1n).u64(0x2n).u64(0n).u64(0n);
   const loc = new Bytes().u64(0x0n).u64(0x8n).u16(1).u8(0x50).u64(0xffffffffffffffffn).u64(0x600000n).u64(0x4n).u64(0x6n).u16(2).u8(0x91, 0x00).u64(0n).u64(0n);
-  const file = new DwarfFile({ info: info.bytes(), abbrev: abbrev.bytes(), ranges: ranges.bytes(), loc: loc.bytes() });
+  const file = new DwarfFile({ info: info.build(), abbrev: abbrev.build(), ranges: ranges.build(), loc: loc.build() });
   const cu = file.units[0];
   const block = cu.root?.children[0];
   assert.ok(block);

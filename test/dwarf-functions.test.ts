@@ -6,7 +6,8 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DebugInfo } from '../debug-adapter/engine/dwarf';
 import { buildFixture, CORE_BUILDS, EXTRA_BUILDS } from './fixtures/dwarf/builds';
-import { instructionAddresses, llvmSymbolize, missingTools } from './fixtures/dwarf/oracles';
+import { instructionAddresses, llvmSymbolize } from './fixtures/dwarf/oracles';
+import { hex, missingTools } from './support/oracles';
 
 const missing = missingTools(['gcc', 'clang', 'objdump', 'llvm-symbolizer']);
 const builds = [...CORE_BUILDS, ...EXTRA_BUILDS];
@@ -16,8 +17,6 @@ before(() => {
   assert.deepEqual(missing, [], `required tools are missing: ${missing.join(', ')}`);
   for (const b of builds) paths.set(b.name, buildFixture(b));
 });
-
-const hex = (a: bigint): string => `0x${a.toString(16)}`;
 
 for (const build of builds) {
   test(`lineForAddress and functionAt equal llvm-symbolizer on every instruction: ${build.name}`, (t) => {

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { ElfFile } from '../native/lib/elf';
 import { DwarfFile, decodeLineProgram } from '../debug-adapter/engine/dwarf';
 import { buildFixture, CORE_BUILDS, EXTRA_BUILDS } from './fixtures/dwarf/builds';
-import { llvmLineTables, missingTools } from './fixtures/dwarf/oracles';
+import { llvmLineTables } from './fixtures/dwarf/oracles';
+import { missingTools } from './support/oracles';
 
 const missing = missingTools(['gcc', 'clang', 'llvm-dwarfdump']);
 const builds = [...CORE_BUILDS, ...EXTRA_BUILDS];

@@ -4,11 +4,10 @@
 // bitfields, nested and anonymous aggregates, and pointers to data, strings and functions).
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { ElfFile, elfConstants as C } from '../native/lib/elf';
 import { DebugInfo } from '../debug-adapter/engine/dwarf';
 import { buildFixture, CORE_BUILDS, EXTRA_BUILDS } from './fixtures/dwarf/builds';
-import { missingTools } from './fixtures/dwarf/oracles';
+import { missingTools, runTool } from './support/oracles';
 
 const missing = missingTools(['gcc', 'clang', 'gdb']);
 before(() => assert.deepEqual(missing, [], `required tools are missing: ${missing.join(', ')}`));
@@ -32,7 +31,7 @@ function gdbGlobals(elf: string): Map<string, { whatis: string; ptype: string; p
   for (const name of GLOBALS) {
     for (const command of ['whatis', 'ptype', 'print']) args.push('-ex', `echo @@${command} ${name}\\n`, '-ex', `${command} '${fileOf(name)}'::${name}`);
   }
-  const result = spawnSync('gdb', [...args, elf], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C' }, maxBuffer: 64 * 1024 * 1024 });
+  const result = runTool('gdb', [...args, elf], { env: { LC_ALL: 'C' } });
   const out = new Map<string, { whatis: string; ptype: string; print: string }>();
   for (const part of `${result.stdout}`.split('@@').slice(1)) {
     const newline = part.indexOf('\n');

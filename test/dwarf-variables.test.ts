@@ -9,7 +9,8 @@ import fs from 'node:fs';
 import { ElfFile } from '../native/lib/elf';
 import { DebugInfo, type FrameContext, type FunctionFrame, type Scope, type Variable } from '../debug-adapter/engine/dwarf';
 import { buildFixture, CORE_BUILDS, EXTRA_BUILDS, type FixtureBuild } from './fixtures/dwarf/builds';
-import { gdbStops, missingTools, scratch, type GdbStop } from './fixtures/dwarf/oracles';
+import { gdbStops, type GdbStop } from './fixtures/dwarf/oracles';
+import { missingTools, scratch } from './support/oracles';
 
 const missing = missingTools(['gcc', 'clang', 'gdb']);
 const dirs: string[] = [];

@@ -16,6 +16,7 @@ import { MicroVmError, Sandbox, inspectGuest, liveSandboxCount, type SandboxOpti
 import { buildGuest, newGuestProject } from '../guest-templates/toolchain';
 import { buildTestGuest, testGuestSource } from './guests/build-guests';
 import { needsKvm } from './support/kvm';
+import { hex } from './support/oracles';
 
 // ---------------------------------------------------------------------------------------------
 // Constants of the ABI and the host
@@ -36,7 +37,6 @@ const DT_RELAENT = 9;
 const DT_REL = 17;
 const DT_JMPREL = 23;
 
-const hex = (value: number | bigint): string => `0x${value.toString(16)}`;
 const alignUp = (value: number, alignment: number): number => Math.ceil(value / alignment) * alignment;
 
 // ---------------------------------------------------------------------------------------------

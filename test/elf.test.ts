@@ -3,25 +3,26 @@
 // files must fail with an ElfFormatError naming the field and offset.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ElfFile, ElfFormatError, SymbolTable, elfConstants as C, fileTypeName, sectionFlagsString, sectionTypeName,
   segmentFlagsString, segmentTypeName, symbolBindName, symbolTypeName, symbolVisibilityName,
 } from '../native/lib/elf';
-import { parseFileHeader, parseNotes, parseSections, parseSegments, parseSymbols, readelf } from './fixtures/elf/readelf';
-import { fixture, gcc, missingTools, run, scratchDir } from './fixtures/elf/tools';
+import { parseFileHeader, parseNotes, parseSections, parseSegments, parseSymbols } from './fixtures/elf/readelf';
+import { fixture, gcc } from './fixtures/elf/tools';
+import { missingTools, readelf, run, scratch } from './support/oracles';
 
 const missing = missingTools(['gcc', 'readelf', 'nm', 'addr2line', 'objcopy']);
 const skip = missing.length > 0 ? `missing tools: ${missing.join(', ')}` : false;
 
-const scratch = scratchDir('elf');
+const work = scratch('elf');
 const bins: Record<string, string> = {};
 
 before(() => {
   if (skip) return;
   const sample = fixture('sample.c');
-  const dir = scratch.dir;
+  const dir = work;
   bins.static = gcc(dir, 'static', [sample], ['-g', '-O0', '-static', '-fno-pie', '-no-pie']);
   bins.pie = gcc(dir, 'pie', [sample], ['-g', '-O0', '-fpie', '-pie']);
   bins.staticPie = gcc(dir, 'static-pie', [sample], ['-g', '-O0', '-static-pie', '-fpie']);
@@ -29,7 +30,7 @@ before(() => {
   bins.shared = gcc(dir, 'lib.so', [fixture('sample-lib.c')], ['-g', '-O2', '-shared', '-fpic']);
 });
 
-after(() => scratch.cleanup());
+after(() => rmSync(work, { recursive: true, force: true }));
 
 const hexOf = (text: string): bigint => BigInt(text);
 
@@ -293,13 +294,13 @@ test('zlib-compressed debug sections inflate to what objcopy --decompress-debug-
   const elf = checkAll(bins.zlib);
   const compressed = elf.sections.filter((s) => s.flags & C.SHF_COMPRESSED);
   assert.ok(compressed.some((s) => s.name === '.debug_info'), 'gcc -gz=zlib compressed .debug_info');
-  const plain = join(scratch.dir, 'zlib-plain');
+  const plain = join(work, 'zlib-plain');
   run('objcopy', ['--decompress-debug-sections', bins.zlib, plain]);
   const plainSections = parseSections(readelf('-SW', plain));
   for (const s of compressed) {
     const data = elf.sectionData(s.name)!;
-    const dumped = join(scratch.dir, `dump${s.name}`);
-    run('objcopy', ['--dump-section', `${s.name}=${dumped}`, plain, join(scratch.dir, 'ignored')]);
+    const dumped = join(work, `dump${s.name}`);
+    run('objcopy', ['--dump-section', `${s.name}=${dumped}`, plain, join(work, 'ignored')]);
     assert.equal(BigInt(data.length), plainSections.find((p) => p.name === s.name)?.size, s.name);
     assert.ok(Buffer.from(readFileSync(dumped)).equals(Buffer.from(data)), `${s.name} contents`);
     assert.equal(elf.rawSectionData(s).length, Number(s.size));
@@ -316,7 +317,7 @@ test('extended numbering (e_shnum = 0, e_shstrndx = SHN_XINDEX) resolves through
   const shoff = Number(header.get('Start of section headers')?.split(' ')[0]);
   const shnum = Number(header.get('Number of section headers'));
   const shstrndx = Number(header.get('Section header string table index'));
-  const path = join(scratch.dir, 'extended');
+  const path = join(work, 'extended');
   writeFileSync(path, patched(bins.static, (_, v) => {
     v.setUint16(60, 0, true); // e_shnum: see section 0's sh_size
     v.setUint16(62, C.SHN_XINDEX, true); // e_shstrndx: see section 0's sh_link

@@ -1,7 +1,6 @@
 // Locals at a breakpoint in a -O0 guest: exactly the values the source assigns (ints, a struct, an
 // array, a pointer, a char buffer), and the same text gdb prints for a core of that moment.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +11,8 @@ import type { Memory } from '../debug-adapter/engine/unwind';
 import { ElfFile } from '../native/lib/elf';
 import { Sandbox } from '../native/lib';
 import { buildTestGuest } from './guests/build-guests';
-import { needsKvm, toolEnv } from './support/kvm';
+import { needsKvm } from './support/kvm';
+import { gdbBatch } from './support/oracles';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'microvm-locals-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -20,8 +20,7 @@ after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 /** gdb's `info args` + `info locals` of frames 0..n-1 of a core, as name → text. */
 function gdbVariables(elf: string, core: string, frames: number): Map<string, string>[] {
   const commands = Array.from({ length: frames }, (_, i) => [`frame ${i}`, 'echo @@args\\n', 'info args', 'echo @@locals\\n', 'info locals', 'echo @@end\\n']).flat();
-  const out = execFileSync('gdb', ['-batch', '-nx', '-ex', 'set print frame-info short-location', ...commands.flatMap((c) => ['-ex', c]), elf, core],
-    { encoding: 'utf8', env: toolEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = gdbBatch([elf, core], ['set print frame-info short-location', ...commands]);
   const result: Map<string, string>[] = [];
   let current: Map<string, string> | undefined;
   for (const line of out.split('\n')) {

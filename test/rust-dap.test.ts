@@ -4,9 +4,9 @@
 // printed output; and stopOnEntry, which stops in the guest_function! shim, then steps into the
 // Rust function.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { buildRustTestGuest, rustSkip, rustTestSource } from './guests/build-rust-guests';
-import { DapSession, marks } from './support/dap';
+import { freshSessions, marks } from './support/dap';
 import { needsKvm } from './support/kvm';
 
 const SOURCE = rustTestSource('rust-types');
@@ -14,17 +14,10 @@ const mark = marks(SOURCE);
 
 describe('debug adapter over stdio: a Rust guest', { skip: needsKvm || rustSkip }, () => {
   let elf: string;
-  let dap: DapSession | undefined;
   before(() => {
     elf = buildRustTestGuest('rust-types');
   });
-  after(async () => dap?.stop());
-
-  const session = async (): Promise<DapSession> => {
-    await dap?.stop();
-    dap = await new DapSession().start();
-    return dap;
-  };
+  const session = freshSessions();
 
   test('a breakpoint in a .rs file, Rust frames and locals, line steps through a loop, the output', async () => {
     const dap = await session();

@@ -3,14 +3,15 @@
 // message and file:line, a null dereference whose core `microvm core` reads exactly as gdb's
 // `bt`), the function table, the manifest's Rust fields, and what a missing or old rustc says.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { GuestBuildError, buildGuest, listTemplates, newGuestProject, readManifest } from '../guest-templates/toolchain';
 import { rustSkip } from './guests/build-rust-guests';
-import { needsKvm, toolEnv } from './support/kvm';
+import { needsKvm } from './support/kvm';
+import { gdbBacktrace } from './support/oracles';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLI = path.join(ROOT, 'bin', 'microvm.js');
@@ -20,17 +21,6 @@ after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 function cli(args: readonly string[], cwd = scratch): { status: number | null; stdout: string; stderr: string } {
   const run = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
   return { status: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-/** gdb's `bt` lines of a core, frame #0 once. */
-function gdbBacktrace(elf: string, core: string): string[] {
-  const text = execFileSync('gdb', ['-batch', '-nx', '-ex', 'bt', elf, core], { encoding: 'utf8', env: toolEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  const frames = new Map<number, string>();
-  for (const line of text.split('\n')) {
-    const match = /^#(\d+)\s/.exec(line);
-    if (match) frames.set(Number(match[1]), line);
-  }
-  return [...frames.keys()].sort((a, b) => a - b).map((n) => frames.get(n)!);
 }
 
 describe('the rust-hello template', () => {

@@ -5,7 +5,6 @@
 // `core::option::Option<i32>::Some(5)`, `rust_types::Point {x: 1, y: 2}`), and the C printer is
 // untouched for the C runtime's frames.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,33 +14,16 @@ import { formatBacktrace, frameVariables, physicalFrames, sourceBacktrace } from
 import { ElfSegmentMemory } from '../debug-adapter/engine/unwind';
 import { readCoreStatus } from '../native/lib/coredump';
 import { ElfFile } from '../native/lib/elf';
-import { MicroVmError, Sandbox } from '../native/lib';
 import { buildRustTestGuest, rustSkip } from './guests/build-rust-guests';
-import { needsKvm, toolEnv } from './support/kvm';
+import { crashDump, needsKvm } from './support/kvm';
+import { gdbBatch } from './support/oracles';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'microvm-rust-locals-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-function crashDump(elf: string, fn: string, ...args: number[]): string {
-  const sandbox = Sandbox.create(elf, { crashDumpDir: scratch });
-  try {
-    sandbox.callSync(fn, ...args);
-  } catch (error) {
-    assert.ok(error instanceof MicroVmError && error.crashDumpPath, String(error));
-    return error.crashDumpPath;
-  } finally {
-    sandbox.dispose();
-  }
-  assert.fail(`${fn} did not fault`);
-}
-
 /** gdb in a UTF-8 locale (Rust strings print their characters), without preloaded sanitizers. */
 function gdb(elf: string, core: string, commands: readonly string[]): string {
-  return execFileSync('gdb', ['-batch', '-nx', ...commands.flatMap((c) => ['-ex', c]), elf, core], {
-    encoding: 'utf8',
-    env: { ...toolEnv(), LC_ALL: 'C.UTF-8' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return gdbBatch([elf, core], commands, { env: { LC_ALL: 'C.UTF-8' } });
 }
 
 /** gdb's `info args` + `info locals` of frames 0..n-1, each as name → text in gdb's order. */
@@ -76,7 +58,7 @@ for (const optimize of ['0', '2'] as const) {
     let frames: ReturnType<typeof physicalFrames>;
     before(() => {
       elf = buildRustTestGuest('rust-types', { optimize });
-      core = crashDump(elf, 'Inspect', 3);
+      core = crashDump(elf, scratch, 'Inspect', 3);
       const coreFile = new ElfFile(fs.readFileSync(core));
       info = new DebugInfo(new ElfFile(fs.readFileSync(elf)));
       memory = new ElfSegmentMemory(coreFile);

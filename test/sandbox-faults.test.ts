@@ -2,7 +2,6 @@
 // precise errors; the host survives each one and the sandbox is usable again afterwards. Crash
 // dumps are checked with gdb as the oracle.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +9,8 @@ import { after, before, describe, test } from 'node:test';
 import { ElfFile, SymbolTable } from '../native/lib/elf';
 import { MicroVmError, Sandbox, type GuestFault } from '../native/lib';
 import { buildTestGuest } from './guests/build-guests';
-import { needsKvm, toolEnv } from './support/kvm';
+import { needsKvm } from './support/kvm';
+import { gdbBatch, hex } from './support/oracles';
 
 function callError(sandbox: Sandbox, name: string, ...args: number[]): MicroVmError {
   try {
@@ -44,8 +44,6 @@ function faultOf(sandbox: Sandbox, name: string): GuestFault {
   assert.ok(error.fault);
   return error.fault;
 }
-
-const hex = (n: bigint) => `0x${n.toString(16)}`;
 
 describe('guest faults', { skip: needsKvm }, () => {
   let elf: string;
@@ -233,8 +231,7 @@ describe('guest faults', { skip: needsKvm }, () => {
 });
 
 describe('crash dumps', { skip: needsKvm }, () => {
-  const gdb = (elf: string, core: string, ...commands: string[]) =>
-    execFileSync('gdb', ['-batch', '-nx', ...commands.flatMap((c) => ['-ex', c]), elf, core], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: toolEnv() });
+  const gdb = (elf: string, core: string, ...commands: string[]) => gdbBatch([elf, core], commands);
 
   test('a fault writes an ELF core that gdb opens at the faulting function', () => {
     const elf = buildTestGuest('faults');

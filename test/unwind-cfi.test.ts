@@ -7,34 +7,7 @@ import {
   BlockMemory, CfiFormatError, CfiSection, cfiReader, EhFrameHdrIndex, SortedFdeIndex, evaluateExpression, readEncodedPointer,
   unwind, unwindRowAt, unwindRows, type CfiModule, type CfiMatch, type FrameDescriptionEntry, type UnwindRow,
 } from '../debug-adapter/engine/unwind';
-
-// ---- a tiny assembler for CFI bytes ----
-class Bytes {
-  readonly out: number[] = [];
-  u8(...v: number[]): this { this.out.push(...v.map((b) => b & 0xff)); return this; }
-  u16(v: number): this { return this.u8(v, v >> 8); }
-  u32(v: number): this { return this.u8(v, v >> 8, v >> 16, v >>> 24); }
-  u64(v: bigint): this { for (let i = 0n; i < 8n; i++) this.u8(Number((BigInt.asUintN(64, v) >> (8n * i)) & 0xffn)); return this; }
-  uleb(v: number | bigint): this {
-    let x = BigInt(v);
-    do { let b = Number(x & 0x7fn); x >>= 7n; if (x !== 0n) b |= 0x80; this.u8(b); } while (x !== 0n);
-    return this;
-  }
-  sleb(v: number | bigint): this {
-    let x = BigInt(v);
-    for (;;) {
-      const b = Number(x & 0x7fn);
-      x >>= 7n;
-      const done = (x === 0n && (b & 0x40) === 0) || (x === -1n && (b & 0x40) !== 0);
-      this.u8(done ? b : b | 0x80);
-      if (done) return this;
-    }
-  }
-  str(s: string): this { for (const c of s) this.u8(c.charCodeAt(0)); return this.u8(0); }
-  bytes(b: ArrayLike<number>): this { this.out.push(...Array.from(b)); return this; }
-  get length(): number { return this.out.length; }
-  build(): Uint8Array { return Uint8Array.from(this.out); }
-}
+import { Bytes } from './support/bytes';
 
 const SECTION = 0x2000n; // link-time address of our synthetic .eh_frame
 
@@ -42,7 +15,7 @@ const SECTION = 0x2000n; // link-time address of our synthetic .eh_frame
 function record(into: Bytes, body: (at: number) => Bytes): number {
   const at = into.length;
   const content = body(at).build();
-  into.u32(content.length).bytes(content);
+  into.u32(content.length).append(content);
   return at;
 }
 
@@ -82,8 +55,8 @@ function rowAt(section: CfiSection, pc: bigint): UnwindRow {
 describe('CFI records', () => {
   test('an .eh_frame CIE and FDE with pcrel|sdata4, an LSDA and a personality', () => {
     const section = ehSection((b) => {
-      const cie = ehCie(b, 'zPLR', [0x00, ...new Bytes().u64(0x4000n).out, 0x00, 0x1b]); // P absptr, L absptr, R pcrel|sdata4
-      ehFde(b, cie, 0x1100n, 0x40, [], new Bytes().u64(0x5000n).out);
+      const cie = ehCie(b, 'zPLR', [0x00, ...new Bytes().u64(0x4000n).data, 0x00, 0x1b]); // P absptr, L absptr, R pcrel|sdata4
+      ehFde(b, cie, 0x1100n, 0x40, [], new Bytes().u64(0x5000n).data);
     });
     const fde = onlyFde(section);
     assert.equal(fde.pcBegin, 0x1100n);
@@ -107,12 +80,12 @@ describe('CFI records', () => {
         if (version === 1) cieBody.u8(16); else cieBody.uleb(16);
         cieBody.u8(0x0c, 7, 8, 0x90, 1);
         if (is64) b.u32(0xffffffff).u64(BigInt(cieBody.length)); else b.u32(cieBody.length);
-        b.bytes(cieBody.out);
+        b.append(cieBody.data);
         const fdeBody = new Bytes();
         if (is64) fdeBody.u64(0n); else fdeBody.u32(0);
         fdeBody.u64(0x401000n).u64(0x20n).u8(0x41, 0x0e, 16); // advance 1; def_cfa_offset 16
         if (is64) b.u32(0xffffffff).u64(BigInt(fdeBody.length)); else b.u32(fdeBody.length);
-        b.bytes(fdeBody.out);
+        b.append(fdeBody.data);
         const section = new CfiSection('debug_frame', b.build(), { sectionAddress: 0n });
         const fde = onlyFde(section);
         const label = `version ${version}, ${is64 ? 64 : 32}-bit`;
@@ -149,22 +122,22 @@ describe('pointer encodings', () => {
   const read = (bytes: number[], encoding: number, bases = { sectionAddress: 0x1000n, text: 0x2000n, data: 0x3000n, func: 0x4000n }) =>
     readEncodedPointer(cfiReader(Uint8Array.from(bytes), 'test'), encoding, bases, 'test');
   test('formats', () => {
-    assert.equal(read(new Bytes().u64(0x1122334455667788n).out, 0x00), 0x1122334455667788n);
-    assert.equal(read(new Bytes().uleb(300).out, 0x01), 300n);
+    assert.equal(read(new Bytes().u64(0x1122334455667788n).data, 0x00), 0x1122334455667788n);
+    assert.equal(read(new Bytes().uleb(300).data, 0x01), 300n);
     assert.equal(read([0xfe, 0xff], 0x02), 0xfffen);
     assert.equal(read([0xfe, 0xff, 0xff, 0xff], 0x03), 0xfffffffen);
-    assert.equal(read(new Bytes().u64(5n).out, 0x04), 5n);
-    assert.equal(read(new Bytes().sleb(-2).out, 0x09), 0xfffffffffffffffen);
+    assert.equal(read(new Bytes().u64(5n).data, 0x04), 5n);
+    assert.equal(read(new Bytes().sleb(-2).data, 0x09), 0xfffffffffffffffen);
     assert.equal(read([0xfe, 0xff], 0x0a), 0xfffffffffffffffen);
     assert.equal(read([0xfe, 0xff, 0xff, 0xff], 0x0b), 0xfffffffffffffffen);
-    assert.equal(read(new Bytes().u64(-2n).out, 0x0c), 0xfffffffffffffffen);
+    assert.equal(read(new Bytes().u64(-2n).data, 0x0c), 0xfffffffffffffffen);
   });
   test('applications: pcrel, textrel, datarel, funcrel, aligned, indirect', () => {
     assert.equal(read([0x10, 0, 0, 0], 0x1b), 0x1010n);
     assert.equal(read([0x10, 0, 0, 0], 0x23), 0x2010n);
     assert.equal(read([0x10, 0, 0, 0], 0x33), 0x3010n);
     assert.equal(read([0x10, 0, 0, 0], 0x43), 0x4010n);
-    const reader = cfiReader(Uint8Array.from([0xaa, 0, 0, 0, 0, 0, 0, 0, ...new Bytes().u64(0x77n).out]), 'test', 1);
+    const reader = cfiReader(Uint8Array.from([0xaa, 0, 0, 0, 0, 0, 0, 0, ...new Bytes().u64(0x77n).data]), 'test', 1);
     assert.equal(readEncodedPointer(reader, 0x50, { sectionAddress: 0x1000n }, 'aligned'), 0x77n);
     const deref = (address: bigint) => (address === 0x1010n ? 0xabcdn : undefined);
     assert.equal(read([0x10, 0, 0, 0], 0x9b, { sectionAddress: 0x1000n, text: 0n, data: 0n, func: 0n, deref } as never), 0xabcdn);
@@ -180,11 +153,11 @@ describe('DW_CFA instructions', () => {
     // .debug_frame: CIE version 1 without augmentation, so pc_begin and set_loc are absolute addresses.
     const b = new Bytes();
     const cie = new Bytes().u32(0xffffffff).u8(1).str('').uleb(1).sleb(-8).u8(16).u8(0x0c, 7, 8, 0x90, 1);
-    b.u32(cie.length).bytes(cie.out);
+    b.u32(cie.length).append(cie.data);
     const program = [0x41, 0x0e, 16, 0x02, 3, 0x0e, 24, 0x03, 0x10, 0x00, 0x0e, 32, 0x04, 0x00, 0x00, 0x01, 0x00, 0x0e, 40,
-      0x01, ...new Bytes().u64(0x20000n).out, 0x0e, 48];
+      0x01, ...new Bytes().u64(0x20000n).data, 0x0e, 48];
     const fde = new Bytes().u32(0).u64(0x1000n).u64(0x30000n).u8(...program);
-    b.u32(fde.length).bytes(fde.out);
+    b.u32(fde.length).append(fde.data);
     const section = new CfiSection('debug_frame', b.build(), { sectionAddress: 0n });
     const rows = unwindRows(onlyFde(section), section.bases);
     assert.deepEqual(rows.map((r) => [r.start, r.cfa.kind === 'register-offset' ? r.cfa.offset : -1n]), [
@@ -274,7 +247,7 @@ describe('DWARF expressions', () => {
     assert.equal(run([0x08, 200, 0x09, 0xff, 0x22]), 199n); // const1u 200 + const1s -1
     assert.equal(run([0x0a, 0x34, 0x12, 0x0b, 0xff, 0xff, 0x22]), 0x1233n);
     assert.equal(run([0x0c, 1, 0, 0, 0, 0x0d, 0xff, 0xff, 0xff, 0xff, 0x1c]), 2n); // 1 - (-1)
-    assert.equal(run([0x0e, ...new Bytes().u64(7n).out, 0x0f, ...new Bytes().u64(-7n).out, 0x1e]), BigInt.asUintN(64, -49n));
+    assert.equal(run([0x0e, ...new Bytes().u64(7n).data, 0x0f, ...new Bytes().u64(-7n).data, 0x1e]), BigInt.asUintN(64, -49n));
     assert.equal(run([0x10, 0xe5, 0x8e, 0x26, 0x11, 0x7f, 0x22]), 624484n);
     assert.equal(run([0x31, 0x12, 0x22]), 2n); // dup
     assert.equal(run([0x31, 0x32, 0x13]), 1n); // drop
@@ -308,7 +281,7 @@ describe('DWARF expressions', () => {
     assert.equal(run([0x31, 0x28, 2, 0, 0x3a, 0x96, 0x3b]), 11n); // bra taken skips lit10
     assert.equal(run([0x30, 0x28, 1, 0, 0x3a, 0x9f]), 10n); // bra not taken; stack_value
     assert.equal(run([0x2f, 1, 0, 0x3a, 0x3b]), 11n); // skip
-    assert.equal(run([0x03, ...new Bytes().u64(0xabcdn).out]), 0xabcdn);
+    assert.equal(run([0x03, ...new Bytes().u64(0xabcdn).data]), 0xabcdn);
     assert.throws(() => run([0x22]), /underflow/);
     assert.throws(() => run([0x53]), /register 3 is not known/);
     assert.throws(() => run([0x30, 0x06]), /cannot read/);
@@ -334,7 +307,7 @@ describe('unwind() on synthetic frames', () => {
     };
     return module as unknown as CfiModule;
   }
-  const stack = (base: bigint, words: bigint[]) => new BlockMemory().add(base, Uint8Array.from(words.flatMap((w) => new Bytes().u64(w).out)));
+  const stack = (base: bigint, words: bigint[]) => new BlockMemory().add(base, Uint8Array.from(words.flatMap((w) => new Bytes().u64(w).data)));
 
   test('rules of every kind recover the caller, whose lookups use pc − 1; .cfi_undefined rip ends the stack', () => {
     const section = ehSection((b) => {
@@ -401,9 +374,9 @@ describe('unwind() on synthetic frames', () => {
     // Frame 0 at "push rbp" of a function: CFA = rsp + 8.
     const code = new BlockMemory().add(0x5000n, Uint8Array.from([0x55, 0x48, 0x89, 0xe5, 0x90]));
     const frames = new BlockMemory()
-      .add(0x8000n, Uint8Array.from([...new Bytes().u64(0x5004n).out])) // return address into the function body
-      .add(0x9000n, Uint8Array.from([...new Bytes().u64(0x9100n).out, ...new Bytes().u64(0x5004n).out])) // rbp chain link 1
-      .add(0x9100n, Uint8Array.from([...new Bytes().u64(0n).out, ...new Bytes().u64(0n).out])); // end: return address 0
+      .add(0x8000n, Uint8Array.from([...new Bytes().u64(0x5004n).data])) // return address into the function body
+      .add(0x9000n, Uint8Array.from([...new Bytes().u64(0x9100n).data, ...new Bytes().u64(0x5004n).data])) // rbp chain link 1
+      .add(0x9100n, Uint8Array.from([...new Bytes().u64(0n).data, ...new Bytes().u64(0n).data])); // end: return address 0
     const memory = { read: (a: bigint, n: number) => code.read(a, n) ?? frames.read(a, n) };
     const result = unwind({ rip: 0x5000n, rsp: 0x8000n, rbp: 0x9000n }, memory, []);
     assert.deepEqual(result.frames.map((f) => [f.pc, f.cfa, f.unwoundBy]), [

@@ -7,25 +7,13 @@
 // those are not physical frames and are left out of the comparison. gdb gives its outermost frame
 // no frame id ("frame at 0x0"); only its pc is compared.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { ElfFile, SymbolTable } from '../native/lib/elf';
 import { unwind, type PhysicalFrame, type UnwindResult } from '../debug-adapter/engine/unwind';
 import { buildChain, describeBuild, stopInGdb, targetOf, type Build, type GdbStop } from './fixtures/unwind/gdb-oracle';
+import { hexOrDash, skipWithoutTools } from './support/oracles';
 
-const hex = (n: bigint | undefined) => (n === undefined ? '-' : `0x${n.toString(16)}`);
-
-function haveTool(tool: string): boolean {
-  try {
-    execFileSync(tool, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const missing = ['gdb', 'gcc', 'clang'].filter((t) => !haveTool(t));
-const skip = missing.length ? `skipped: ${missing.join(', ')} not installed` : false;
+const skip = skipWithoutTools(['gdb', 'gcc', 'clang']);
 
 const NO_EH = ['-fno-asynchronous-unwind-tables', '-fno-unwind-tables'];
 
@@ -54,7 +42,7 @@ const CASES: readonly Case[] = [
 ];
 
 function table(stop: GdbStop, result: UnwindResult): string {
-  const ours = result.frames.map((f) => `  #${f.index} pc ${hex(f.pc)} cfa ${hex(f.cfa)} ${f.unwoundBy}`).join('\n');
+  const ours = result.frames.map((f) => `  #${f.index} pc ${hexOrDash(f.pc)} cfa ${hexOrDash(f.cfa)} ${f.unwoundBy}`).join('\n');
   return `gdb:\n${stop.backtrace}\nours (stop: ${result.stopReason} ${result.error ?? ''}):\n${ours}`;
 }
 
@@ -64,8 +52,8 @@ function compare(stop: GdbStop, result: UnwindResult): void {
   assert.equal(result.frames.length, expected.length, `frame count\n${context}`);
   expected.forEach((want, i) => {
     const got = result.frames[i];
-    assert.equal(hex(got.pc), hex(want.pc), `frame ${i} pc\n${context}`);
-    if (want.cfa !== undefined) assert.equal(hex(got.cfa), hex(want.cfa), `frame ${i} CFA\n${context}`);
+    assert.equal(hexOrDash(got.pc), hexOrDash(want.pc), `frame ${i} pc\n${context}`);
+    if (want.cfa !== undefined) assert.equal(hexOrDash(got.cfa), hexOrDash(want.cfa), `frame ${i} CFA\n${context}`);
   });
   assert.equal(result.stopReason, 'outermost', context);
 }

@@ -4,13 +4,13 @@
 // program, libc.so.6, ld.so and a guest), our rows must render to the same text at every address
 // where either side starts a row.
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { describe, test } from 'node:test';
 import { ElfFile } from '../native/lib/elf';
 import { CfiModule, SortedFdeIndex, unwindRowAt, unwindRows, type CfiSection, type RegisterRule, type UnwindRow } from '../debug-adapter/engine/unwind';
 import { X86_64_REGISTER_NAMES, registerName } from '../debug-adapter/engine/shared/dwarf-registers';
 import { buildChain } from './fixtures/unwind/gdb-oracle';
+import { runTool, skipWithoutTools } from './support/oracles';
 import { buildTestGuest } from './guests/build-guests';
 
 function columnNumber(name: string): number {
@@ -52,7 +52,7 @@ interface ReadelfFde {
 function readelfFdes(file: string): ReadelfFde[] {
   // readelf exits 1 on some system libraries (their separate debug files are not installed) while
   // printing the tables in full; the output is what counts.
-  const run = spawnSync('readelf', ['--debug-dump=frames-interp', file], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const run = runTool('readelf', ['--debug-dump=frames-interp', file]);
   const text = run.stdout;
   assert.ok(text.includes('Contents of the'), `readelf printed frames for ${file}: ${run.stderr}`);
   const fdes: ReadelfFde[] = [];
@@ -123,21 +123,10 @@ function compareWithReadelf(file: string): { fdes: number; rows: number } {
   return { fdes: expected.length, rows };
 }
 
-function haveTools(): string | false {
-  for (const tool of ['readelf', 'gcc', 'clang']) {
-    try {
-      execFileSync(tool, ['--version'], { stdio: 'ignore' });
-    } catch {
-      return `skipped: ${tool} not installed`;
-    }
-  }
-  return false;
-}
-
 const NO_EH = ['-fno-asynchronous-unwind-tables', '-fno-unwind-tables'];
 const SYSTEM = ['/usr/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2'].filter((f) => fs.existsSync(f));
 
-describe('CFI tables equal readelf --debug-dump=frames-interp', { skip: haveTools() }, () => {
+describe('CFI tables equal readelf --debug-dump=frames-interp', { skip: skipWithoutTools(['readelf', 'gcc', 'clang']) }, () => {
   const programs: [string, () => string][] = [
     ['chain, gcc -O2 -g', () => buildChain({ cc: 'gcc', flags: ['-O2', '-g'] })],
     ['chain, clang -O2 -g', () => buildChain({ cc: 'clang', flags: ['-O2', '-g'] })],

@@ -7,7 +7,6 @@
 // elements, pointees) are checked against gdb's `print` of each child's expression on the core.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readCoreStatus } from '../native/lib/coredump';
@@ -17,7 +16,7 @@ import { coreLoadBias, physicalFrames } from '../debug-adapter/engine/postmortem
 import { ElfSegmentMemory, LayeredMemory } from '../debug-adapter/engine/unwind';
 import { evaluate, EvaluationError, frameScope, machineRegisterReader, type EvaluationScope, type Value } from '../debug-adapter/engine/values';
 import { buildFixture, CORE_BUILDS, type FixtureBuild } from './fixtures/dwarf/builds';
-import { missingTools, scratch } from './fixtures/dwarf/oracles';
+import { gdbScriptAsync, missingTools, scratch } from './support/oracles';
 
 const missing = missingTools(['gcc', 'clang', 'gdb']);
 const dirs: string[] = [];
@@ -77,16 +76,8 @@ async function runGdb(dir: string, program: string, plan: readonly PlanEntry[], 
   const out = `${planFile}.out`;
   fs.writeFileSync(driver, DRIVER);
   fs.writeFileSync(planFile, JSON.stringify(plan));
-  const result = await new Promise<{ status: number | null; output: string }>((resolve) => {
-    const gdb = spawn('gdb', ['-nx', '-batch', '-x', driver, program, ...(core ? [core] : [])], {
-      env: { ...process.env, VALUES_PLAN: planFile, VALUES_OUT: out, VALUES_DIR: dir, VALUES_CORE: core ?? '', LC_ALL: 'C' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 120_000,
-    });
-    let output = '';
-    gdb.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    gdb.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    gdb.on('close', (status) => resolve({ status, output }));
+  const result = await gdbScriptAsync(driver, [program, ...(core ? [core] : [])], {
+    env: { VALUES_PLAN: planFile, VALUES_OUT: out, VALUES_DIR: dir, VALUES_CORE: core ?? '' },
   });
   if (!fs.existsSync(out)) throw new Error(`gdb wrote no results (status ${result.status}):\n${result.output}`);
   return JSON.parse(fs.readFileSync(out, 'utf8'));

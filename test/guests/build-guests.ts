@@ -12,6 +12,14 @@ import path from 'node:path';
 import { buildGuestSources, repoRoot, sdkDir, type BuildOptions } from '../../guest-templates/toolchain';
 
 export const TEST_GUESTS = ['types', 'faults', 'hostile', 'debuggee'] as const;
+
+/** The compilers and optimisation levels the debugger is compared with gdb at: gcc and clang, -O0 and -O2. */
+export const COMPILER_MATRIX = [
+  { cc: 'gcc', optimize: '0' },
+  { cc: 'gcc', optimize: '2' },
+  { cc: 'clang', optimize: '0' },
+  { cc: 'clang', optimize: '2' },
+] as const;
 export type TestGuest = (typeof TEST_GUESTS)[number];
 
 export function testGuestsDir(): string {

@@ -3,6 +3,7 @@
 // stack, scopes and variables.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after } from 'node:test';
 import fs from 'node:fs';
 import path from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
@@ -39,6 +40,20 @@ class StdioDebugClient extends DebugClient {
     this.adapter?.kill('SIGKILL');
     this.adapter = undefined;
   }
+}
+
+/**
+ * For a describe block whose tests each want a fresh adapter: the returned `session()` ends the
+ * session it started last and starts a new one; the last one ends after the block.
+ */
+export function freshSessions(): () => Promise<DapSession> {
+  let dap: DapSession | undefined;
+  after(async () => dap?.stop());
+  return async () => {
+    await dap?.stop();
+    dap = await new DapSession().start();
+    return dap;
+  };
 }
 
 export class DapSession {

@@ -1,5 +1,7 @@
 // Tests that need /dev/kvm run whenever it exists; where it does not, they skip and say why.
+import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import { MicroVmError, Sandbox } from '../../native/lib';
 
 function kvmSkipReason(): string | false {
   try {
@@ -15,11 +17,16 @@ function kvmSkipReason(): string | false {
 /** `false` when KVM is usable, else the reason to pass as `{ skip }`. */
 export const needsKvm: string | false = kvmSkipReason();
 
-/** The environment for external tools (gdb, readelf…): without the sanitizer runtimes that `npm run test:asan` preloads into Node. */
-export function toolEnv(): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  delete env.LD_PRELOAD;
-  delete env.ASAN_OPTIONS;
-  delete env.UBSAN_OPTIONS;
-  return env;
+/** Calls `fn` in a fresh sandbox that writes crash dumps into `dir`; the core file its fault wrote. */
+export function crashDump(elf: string, dir: string, fn: string, ...args: number[]): string {
+  const sandbox = Sandbox.create(elf, { crashDumpDir: dir });
+  try {
+    sandbox.callSync(fn, ...args);
+  } catch (error) {
+    assert.ok(error instanceof MicroVmError && error.crashDumpPath, String(error));
+    return error.crashDumpPath;
+  } finally {
+    sandbox.dispose();
+  }
+  assert.fail(`${fn} did not fault`);
 }
