@@ -2,30 +2,22 @@
 // of .text (instruction boundaries from objdump -d) of the DWARF test program built by gcc and
 // clang at -O0/-O2 as Linux executables and as guests, plus DWARF 4, compressed, non-PIE and
 // -ffunction-sections builds, stripped variants, -i/-a/-p/-s and addresses outside any section.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { main } from '../bin/cli/main';
 import type { Io } from '../bin/cli/io';
 import { ElfFile } from '../native/lib/elf';
 import { DwarfFile, loadDebugSections } from '../debug-adapter/engine/dwarf';
-import { buildFixture, CORE_BUILDS, EXTRA_BUILDS } from './fixtures/dwarf/builds';
+import { CORE_BUILDS, EXTRA_BUILDS, fixturesBuiltBefore } from './fixtures/dwarf/builds';
 import { binutilsAddr2line, instructionAddresses } from './fixtures/dwarf/oracles';
-import { hex, missingTools, run } from './support/oracles';
+import { hex, requireTools, run, scratch } from './support/oracles';
 
-const missing = missingTools(['gcc', 'clang', 'addr2line', 'objdump', 'objcopy', 'strip']);
+requireTools(['gcc', 'clang', 'addr2line', 'objdump', 'objcopy', 'strip']);
 const builds = [...CORE_BUILDS, ...EXTRA_BUILDS];
-const paths = new Map<string, string>();
-const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'microvm-addr2line-'));
-
-before(() => {
-  assert.deepEqual(missing, [], `required tools are missing: ${missing.join(', ')}`);
-  for (const b of builds) paths.set(b.name, buildFixture(b));
-});
-
-after(() => fs.rmSync(scratch, { recursive: true, force: true }));
+const paths = fixturesBuiltBefore(builds);
+const work = scratch('addr2line');
 
 async function microvm(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
@@ -116,11 +108,11 @@ test('symbol+offset arguments and decimal-looking input are read as addr2line re
 test('stripped files: no DWARF (symbols only) and no .symtab (dynamic symbols only)', async () => {
   for (const name of ['linux-gcc-O2', 'linux-clang-O0', 'guest-gcc-O0']) {
     const elf = paths.get(name) as string;
-    const noDebug = path.join(scratch, `${name}.nodebug`);
+    const noDebug = path.join(work, `${name}.nodebug`);
     run('objcopy', ['--strip-debug', elf, noDebug]);
     await compareAll(noDebug, instructionAddresses(noDebug), [], `${name} --strip-debug`);
     if (name.startsWith('linux')) {
-      const stripped = path.join(scratch, `${name}.stripped`);
+      const stripped = path.join(work, `${name}.stripped`);
       run('strip', ['-o', stripped, elf]);
       await compareAll(stripped, instructionAddresses(stripped), [], `${name} stripped`);
     }
@@ -131,10 +123,10 @@ test('usage errors and unreadable files', async () => {
   const noAddress = await microvm(['addr2line', paths.get('linux-gcc-O0') as string]);
   assert.equal(noAddress.code, 2);
   assert.match(noAddress.err, /missing <address>/);
-  const missingFile = await microvm(['addr2line', path.join(scratch, 'nope.elf'), '0x10']);
+  const missingFile = await microvm(['addr2line', path.join(work, 'nope.elf'), '0x10']);
   assert.equal(missingFile.code, 1);
   assert.match(missingFile.err, /no such file/);
-  const notElf = path.join(scratch, 'not-an-elf');
+  const notElf = path.join(work, 'not-an-elf');
   fs.writeFileSync(notElf, 'hello');
   const bad = await microvm(['addr2line', notElf, '0x10']);
   assert.equal(bad.code, 1);
@@ -150,7 +142,7 @@ test('a unit whose DIEs do not parse fails alone, as in binutils', async () => {
   const child = victim?.root?.children[0];
   assert.ok(child);
   bytes[Number(info.offset) + child.offset] = 0x7e; // an abbreviation code no table defines
-  const broken = path.join(scratch, 'broken.elf');
+  const broken = path.join(work, 'broken.elf');
   fs.writeFileSync(broken, bytes);
   await compareAll(broken, instructionAddresses(broken), ['-i'], 'broken unit');
 });

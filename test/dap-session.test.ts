@@ -35,11 +35,7 @@ for (const build of COMPILER_MATRIX) {
 
     test('a source breakpoint stops on its line; locals, a struct member through a pointer, step in, step out, step over', async () => {
       const dap = await session();
-      const stop = await dap.stopAfter(() => dap.launch({ program: elf, function: 'Shapes', args: [2] }, async () => {
-        const set = await dap.client.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints: [{ line: mark('add_point body') }] });
-        assert.equal(set.body.breakpoints[0].verified, true);
-        assert.equal(set.body.breakpoints[0].line, mark('add_point body'));
-      }));
+      const stop = await dap.launchToLine({ program: elf, function: 'Shapes', args: [2] }, SOURCE, mark('add_point body'));
       assert.equal(stop.reason, 'breakpoint');
       const frames = await dap.frames();
       assert.equal(frames[0].name, 'add_point');

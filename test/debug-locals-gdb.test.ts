@@ -23,7 +23,7 @@ import { DebugRuntime, type StoppedEvent } from '../debug-adapter/engine/runtime
 import type { GuestValue } from '../native/lib';
 import { buildTestGuest, COMPILER_MATRIX, type TestGuest } from './guests/build-guests';
 import { needsKvm } from './support/kvm';
-import { gdbScript } from './support/oracles';
+import { gdbScriptJson } from './support/oracles';
 
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'microvm-debug-locals-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
@@ -110,9 +110,7 @@ function runGdb(program: string, stops: readonly Stop[]): Array<{ error?: string
   const out = `${plan}.out`;
   fs.writeFileSync(driver, DRIVER);
   fs.writeFileSync(plan, JSON.stringify(stops.map((s) => ({ core: s.core, levels: s.frames.map((f) => f.level) }))));
-  const result = gdbScript(driver, [program], { env: { LOCALS_PLAN: plan, LOCALS_OUT: out }, timeout: 120_000 });
-  if (!fs.existsSync(out)) throw new Error(`gdb wrote no results (status ${result.status}, ${result.error?.message ?? ''}):\n${result.stdout}\n${result.stderr}`);
-  return JSON.parse(fs.readFileSync(out, 'utf8'));
+  return gdbScriptJson(driver, [program], out, { env: { LOCALS_PLAN: plan, LOCALS_OUT: out }, timeout: 120_000 });
 }
 
 /** What a stepped call did: its stops, how it ended, and a host-stub #DB if one ended it. */

@@ -1,18 +1,15 @@
 // addressesForLine against gdb's breakpoint locations: `break file:line` for every line of every
 // source file (gdb.Breakpoint(...).locations), with prologue skipping as gdb does it; the line a
 // breakpoint lands on when the requested line has no code; inlined copies of a line each get one.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { DebugInfo } from '../debug-adapter/engine/dwarf';
 import { buildFixture, CORE_BUILDS, EXTRA_BUILDS, fixtureSource } from './fixtures/dwarf/builds';
 import { gdbBreakpoints } from './fixtures/dwarf/oracles';
-import { hex, missingTools, scratch } from './support/oracles';
+import { hex, requireTools, scratch } from './support/oracles';
 
-const missing = missingTools(['gcc', 'clang', 'gdb']);
-const dirs: string[] = [];
-before(() => assert.deepEqual(missing, [], `required tools are missing: ${missing.join(', ')}`));
-after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+requireTools(['gcc', 'clang', 'gdb']);
 
 const FILES = ['numeric.c', 'shapes.c', 'strings.c', 'values.c', 'prog.h', 'linux-main.c'];
 
@@ -24,7 +21,6 @@ for (const build of builds) {
   test(`addressesForLine equals gdb's breakpoint locations on every source line: ${build.name}`, (t) => {
     const elf = buildFixture(build);
     const dir = scratch('dwarf-break');
-    dirs.push(dir);
     const specs = FILES.flatMap((file) => {
       const count = fs.readFileSync(fixtureSource(file), 'utf8').split('\n').length;
       return Array.from({ length: count }, (_, i) => `${file}:${i + 1}`);

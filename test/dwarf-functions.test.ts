@@ -2,21 +2,16 @@
 // file, line, column and discriminator of the innermost frame, the chain of inlined functions
 // with their declaration lines and call sites, and each function's start address. Both Linux
 // executables and guests, gcc and clang, -O0 to -O2, DWARF 4 and 5.
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DebugInfo } from '../debug-adapter/engine/dwarf';
-import { buildFixture, CORE_BUILDS, EXTRA_BUILDS } from './fixtures/dwarf/builds';
+import { CORE_BUILDS, EXTRA_BUILDS, fixturesBuiltBefore } from './fixtures/dwarf/builds';
 import { instructionAddresses, llvmSymbolize } from './fixtures/dwarf/oracles';
-import { hex, missingTools } from './support/oracles';
+import { hex, requireTools } from './support/oracles';
 
-const missing = missingTools(['gcc', 'clang', 'objdump', 'llvm-symbolizer']);
+requireTools(['gcc', 'clang', 'objdump', 'llvm-symbolizer']);
 const builds = [...CORE_BUILDS, ...EXTRA_BUILDS];
-const paths = new Map<string, string>();
-
-before(() => {
-  assert.deepEqual(missing, [], `required tools are missing: ${missing.join(', ')}`);
-  for (const b of builds) paths.set(b.name, buildFixture(b));
-});
+const paths = fixturesBuiltBefore(builds);
 
 for (const build of builds) {
   test(`lineForAddress and functionAt equal llvm-symbolizer on every instruction: ${build.name}`, (t) => {

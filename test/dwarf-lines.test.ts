@@ -1,22 +1,17 @@
 // Line number programs against llvm-dwarfdump: every row (address, line, column, file, ISA,
 // discriminator, flags) of every line program of gcc and clang output, DWARF 4 and 5, -O0..-O2,
 // Linux executables and guests, compressed or not.
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ElfFile } from '../native/lib/elf';
 import { DwarfFile, decodeLineProgram } from '../debug-adapter/engine/dwarf';
-import { buildFixture, CORE_BUILDS, EXTRA_BUILDS } from './fixtures/dwarf/builds';
+import { CORE_BUILDS, EXTRA_BUILDS, fixturesBuiltBefore } from './fixtures/dwarf/builds';
 import { llvmLineTables } from './fixtures/dwarf/oracles';
-import { missingTools } from './support/oracles';
+import { requireTools } from './support/oracles';
 
-const missing = missingTools(['gcc', 'clang', 'llvm-dwarfdump']);
+requireTools(['gcc', 'clang', 'llvm-dwarfdump']);
 const builds = [...CORE_BUILDS, ...EXTRA_BUILDS];
-const paths = new Map<string, string>();
-
-before(() => {
-  assert.deepEqual(missing, [], `required tools are missing: ${missing.join(', ')}`);
-  for (const b of builds) paths.set(b.name, buildFixture(b));
-});
+const paths = fixturesBuiltBefore(builds);
 
 for (const build of builds) {
   test(`line rows equal llvm-dwarfdump --debug-line: ${build.name}`, () => {

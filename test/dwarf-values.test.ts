@@ -2,15 +2,14 @@
 // `ptype` and `print` of every global of the DWARF test program (values.c exercises strings,
 // escapes, repeats, the 200-element limit, floats of every width, inf/nan, enums and flag enums,
 // bitfields, nested and anonymous aggregates, and pointers to data, strings and functions).
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ElfFile, elfConstants as C } from '../native/lib/elf';
 import { DebugInfo } from '../debug-adapter/engine/dwarf';
 import { buildFixture, CORE_BUILDS, EXTRA_BUILDS } from './fixtures/dwarf/builds';
-import { missingTools, runTool } from './support/oracles';
+import { requireTools, runTool } from './support/oracles';
 
-const missing = missingTools(['gcc', 'clang', 'gdb']);
-before(() => assert.deepEqual(missing, [], `required tools are missing: ${missing.join(', ')}`));
+requireTools(['gcc', 'clang', 'gdb']);
 
 // The shapes.c globals first: gdb resolves 'shapes.c'::greeting to its definition only before
 // other units' declarations of it (incomplete `const char []`) have been read.

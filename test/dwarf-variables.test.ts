@@ -3,20 +3,16 @@
 // file and every argument and local in scope (name, declaration line, whatis type, value as
 // `info locals` prints it) for each frame of the inline group. The engine evaluates the same
 // variables from the same registers and memory (the core) and must print the same text.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import { ElfFile } from '../native/lib/elf';
 import { DebugInfo, type FrameContext, type FunctionFrame, type Scope, type Variable } from '../debug-adapter/engine/dwarf';
 import { buildFixture, CORE_BUILDS, EXTRA_BUILDS, type FixtureBuild } from './fixtures/dwarf/builds';
 import { gdbStops, type GdbStop } from './fixtures/dwarf/oracles';
-import { missingTools, scratch } from './support/oracles';
+import { requireTools, scratch } from './support/oracles';
 
-const missing = missingTools(['gcc', 'clang', 'gdb']);
-const dirs: string[] = [];
+requireTools(['gcc', 'clang', 'gdb']);
 
-before(() => assert.deepEqual(missing, [], `required tools are missing: ${missing.join(', ')}`));
-after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 
 const BREAKPOINTS = [
   'shapes.c:33', 'shapes.c:43', 'shapes.c:44', 'shapes.c:51', 'shapes.c:57', 'shapes.c:66', 'shapes.c:69',
@@ -51,7 +47,6 @@ interface Mismatch {
 function compareStops(build: FixtureBuild): { compared: number; mismatches: Mismatch[]; stops: number } {
   const elfPath = buildFixture(build);
   const dir = scratch('dwarf-vars');
-  dirs.push(dir);
   const stops = gdbStops(elfPath, BREAKPOINTS, dir);
   const program = ElfFile.fromFile(elfPath);
   const main = program.symbols().find((s) => s.name === 'main');

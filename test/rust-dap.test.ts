@@ -21,13 +21,7 @@ describe('debug adapter over stdio: a Rust guest', { skip: needsKvm || rustSkip 
 
   test('a breakpoint in a .rs file, Rust frames and locals, line steps through a loop, the output', async () => {
     const dap = await session();
-    const stop = await dap.stopAfter(() =>
-      dap.launch({ program: elf, function: 'Accumulate', args: [5, 'hi'] }, async () => {
-        const set = await dap.client.setBreakpointsRequest({ source: { path: SOURCE }, breakpoints: [{ line: mark('loop body') }] });
-        assert.equal(set.body.breakpoints[0].verified, true);
-        assert.equal(set.body.breakpoints[0].line, mark('loop body'));
-      }),
-    );
+    const stop = await dap.launchToLine({ program: elf, function: 'Accumulate', args: [5, 'hi'] }, SOURCE, mark('loop body'));
     assert.equal(stop.reason, 'breakpoint');
     const frames = await dap.frames();
     assert.equal(frames[0].name, 'rust_types::accumulate');

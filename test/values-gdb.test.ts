@@ -5,7 +5,7 @@
 // core (registers from NT_PRSTATUS/NT_FPREGSET, memory from its segments, load bias from
 // AT_ENTRY) and must print the same text or fail with the same message. Children (members,
 // elements, pointees) are checked against gdb's `print` of each child's expression on the core.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,12 +16,9 @@ import { coreLoadBias, physicalFrames } from '../debug-adapter/engine/postmortem
 import { ElfSegmentMemory, LayeredMemory } from '../debug-adapter/engine/unwind';
 import { evaluate, EvaluationError, frameScope, machineRegisterReader, type EvaluationScope, type Value } from '../debug-adapter/engine/values';
 import { buildFixture, CORE_BUILDS, type FixtureBuild } from './fixtures/dwarf/builds';
-import { gdbScriptAsync, missingTools, scratch } from './support/oracles';
+import { gdbScriptAsync, requireTools, scratch } from './support/oracles';
 
-const missing = missingTools(['gcc', 'clang', 'gdb']);
-const dirs: string[] = [];
-before(() => assert.deepEqual(missing, [], `required tools are missing: ${missing.join(', ')}`));
-after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+requireTools(['gcc', 'clang', 'gdb']);
 
 // gdb's side: `run` to each breakpoint in turn (execution order), print every expression, gcore.
 // With VALUES_CORE set, prints the expressions of the single plan entry on that core instead.
@@ -214,7 +211,6 @@ interface Outcome {
 async function compareBuild(build: FixtureBuild): Promise<Outcome> {
   const elfPath = buildFixture(build);
   const dir = scratch('values');
-  dirs.push(dir);
   const program = ElfFile.fromFile(elfPath);
   const stops = await runGdb(dir, elfPath, PLAN);
   assert.ok(stops.length >= 3, `${build.name}: gdb stopped ${stops.length} times`);

@@ -83,6 +83,17 @@ export class DapSession {
     await this.client.configurationDoneRequest();
   }
 
+  /** Launches with one breakpoint at `line` of `source`, which must be verified there, and waits for the stop. */
+  async launchToLine(config: Record<string, unknown>, source: string, line: number): Promise<DebugProtocol.StoppedEvent['body']> {
+    return this.stopAfter(() =>
+      this.launch(config, async () => {
+        const set = await this.client.setBreakpointsRequest({ source: { path: source }, breakpoints: [{ line }] });
+        assert.equal(set.body.breakpoints[0].verified, true);
+        assert.equal(set.body.breakpoints[0].line, line);
+      }),
+    );
+  }
+
   /** Runs `action` and waits for the stop it causes. */
   async stopAfter(action: () => Promise<unknown>): Promise<DebugProtocol.StoppedEvent['body']> {
     const stopped = this.client.waitForEvent('stopped');

@@ -5,10 +5,12 @@
 //
 //   import { gdbBatch, hex, missingTools, run } from './support/oracles';
 //   const text = gdbBatch([elf, core], ['bt']);
+import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { before } from 'node:test';
 
 export { hex } from '../../native/lib/hex';
 export { repoRoot } from '../../guest-templates/toolchain';
@@ -72,15 +74,26 @@ export function missingTools(names: readonly string[]): string[] {
   return names.filter((tool) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status !== 0);
 }
 
+/** For tests that fail (rather than skip) without `names`: a `before` hook that names the missing ones. */
+export function requireTools(names: readonly string[]): void {
+  const missing = missingTools(names);
+  before(() => assert.deepEqual(missing, [], `required tools are missing: ${missing.join(', ')}`));
+}
+
 /** `{ skip }` for tests that need `names`: false when all run, else the reason. */
 export function skipWithoutTools(names: readonly string[]): string | false {
   const missing = missingTools(names);
   return missing.length > 0 ? `skipped: ${missing.join(', ')} not installed` : false;
 }
 
-/** A new folder under the system's temporary folder, `microvm-<prefix>-…`; the caller removes it. */
+const scratchFolders: string[] = [];
+process.on('exit', () => scratchFolders.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
+/** A new folder under the system's temporary folder, `microvm-<prefix>-…`, removed when the test process exits. */
 export function scratch(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `microvm-${prefix}-`));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `microvm-${prefix}-`));
+  scratchFolders.push(dir);
+  return dir;
 }
 
 // ---- gdb ----
@@ -103,6 +116,15 @@ export function gdbBacktrace(elf: string, core: string): string[] {
 /** `gdb -nx -batch -x <script> <args>`: a Python driver that writes its results to a file named in `env`. */
 export function gdbScript(script: string, args: readonly string[], options: RunOptions = {}): ToolRun {
   return runTool('gdb', ['-nx', '-batch', '-x', script, ...args], { timeout: 300_000, ...options, env: { LC_ALL: 'C', ...options.env } });
+}
+
+/** gdbScript for a driver that writes JSON to `out`: the parsed JSON (gdb's output in the error when it wrote none). */
+export function gdbScriptJson<T>(script: string, args: readonly string[], out: string, options: RunOptions = {}): T {
+  const result = gdbScript(script, args, options);
+  if (!fs.existsSync(out)) {
+    throw new Error(`gdb wrote no ${path.basename(out)} (status ${result.status}${result.error ? `, ${result.error.message}` : ''}):\n${result.stdout}\n${result.stderr}`);
+  }
+  return JSON.parse(fs.readFileSync(out, 'utf8')) as T;
 }
 
 /** gdbScript without blocking: the tests that run several gdbs at once. stdout and stderr are `output`, interleaved. */
