@@ -124,7 +124,7 @@ interface Recording {
 /**
  * A #DB raised inside the host's exception stub (ring 0, outside the guest's code) rather than by
  * a guest instruction: the native layer arms the trap flag on a vCPU that a slice or pause
- * interrupted between a trap-flag #DB and the stub's exit (native/src/machine.cc runUntilExit:
+ * interrupted between a trap-flag #DB and the stub's exit (native/src/machine_run.cc runUntilExit:
  * armTrapFlag is applied to whatever RFLAGS the vCPU has). It has nothing to do with Locals and
  * happens at random under load (a single step that takes longer than the 1 ms inline slice).
  */

@@ -1,6 +1,9 @@
 // One micro-VM: a KVM VM with one vCPU, its guest memory and the loaded guest image, plus the
 // run loop that turns VM exits into outcomes the host understands. Free of Node types so that it
-// can be driven from any thread; the addon's bindings translate.
+// can be driven from any thread; the addon's bindings translate. Its code: machine.cc (creating the
+// VM, the initial state, snapshot and restore), machine_run.cc (the run loop and its timers),
+// machine_exits.cc (what an exit means), machine_registers.cc (register state), machine_debug.cc
+// (breakpoints, watchpoints, single steps, guest memory by virtual address).
 #pragma once
 
 #include <linux/kvm.h>
@@ -119,6 +122,7 @@ class Machine {
   }
 
  private:
+  static void installKickHandler();
   void createVm();
   void loadImage();
   void writePeb();

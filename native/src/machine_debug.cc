@@ -1,6 +1,7 @@
 // Debug control of a Machine: KVM guest-debug (software breakpoints, debug-register breakpoints
 // and watchpoints, single-step) and the bookkeeping that keeps int3 patches invisible to memory
-// reads and alive across snapshot restores.
+// reads and alive across snapshot restores, with the host's reads and writes of guest memory by
+// virtual address that honour it.
 #include <sys/ioctl.h>
 
 #include <cerrno>
@@ -9,12 +10,11 @@
 #include "host_error.h"
 #include "kvm_abi.h"
 #include "machine.h"
+#include "system_tables.h"
 
 namespace microvm {
 
 constexpr uint8_t kInt3 = 0xCC;
-constexpr uint64_t kRflagsResume = 1ull << 16;
-constexpr uint64_t kRflagsTrap = 1ull << 8;
 
 bool Machine::physicalAddressOf(uint64_t virtual_address, uint64_t& physical) const {
   bool writable;
@@ -193,18 +193,23 @@ void Machine::hideSoftwareBreakpoints(uint64_t address, uint8_t* bytes, uint64_t
     bytes[it->first - address] = it->second;
 }
 
-std::vector<uint8_t> Machine::readXsave() const {
-  std::vector<uint8_t> xsave(xsave_size_, 0);
-  ioctlOrFail(xsave_size_ > sizeof(XsaveArea) ? kKvmGetXsave2 : kKvmGetXsave, xsave.data(), "KVM_GET_XSAVE");
-  return xsave;
+// Guest code runs in ring 3 and cannot load CR3, so the host's own page tables translate.
+void Machine::readVirtual(uint64_t address, uint8_t* out, uint64_t length) const {
+  memory_.readVirtual(cr3_, address, out, length);
+  hideSoftwareBreakpoints(address, out, length);
 }
 
-void Machine::writeXsave(std::vector<uint8_t>& xsave) { ioctlOrFail(kKvmSetXsave, xsave.data(), "KVM_SET_XSAVE"); }
-
-void Machine::setSpecialRegisters(const kvm_sregs& sregs) {
-  kvm_sregs copy = sregs;
-  ioctlOrFail(KVM_SET_SREGS, &copy, "KVM_SET_SREGS");
-  privileged_state_dirty_ = true;
+void Machine::writeVirtual(uint64_t address, const uint8_t* data, uint64_t length) {
+  memory_.writeVirtual(cr3_, address, data, length);
+  // A write over an armed int3 changes the instruction underneath, not the breakpoint.
+  for (auto it = debug_.software.lower_bound(address); it != debug_.software.end() && it->first - address < length; ++it) {
+    it->second = data[it->first - address];
+    uint64_t physical;
+    if (physicalAddressOf(it->first, physical)) *memory_.at(physical, 1, "breakpoint") = 0xCC;
+  }
+  // Identity-mapped, so the virtual range is the physical one; a write through a guest-made
+  // mapping elsewhere would also be caught by marking every page it could touch.
+  host_dirty_.mark(address, length);
 }
 
 RunOutcome Machine::decodeDebugExit() {

@@ -21,6 +21,8 @@ constexpr uint16_t kTssSelector = 0x28;
 // ports 0x00-0xff through the TSS I/O permission bitmap instead of IOPL, because paravirtualised
 // KVM (PVM) does not keep a guest IOPL but does honour the bitmap.
 constexpr uint64_t kGuestRflags = 0x2;
+constexpr uint64_t kRflagsTrap = 1ull << 8;     // TF: a #DB after the next instruction
+constexpr uint64_t kRflagsResume = 1ull << 16;  // RF: do not re-trigger an execute breakpoint
 constexpr uint64_t kIoBitmapOffset = 104;
 constexpr uint64_t kIoBitmapBytes = 32;  // ports 0x00-0xff
 constexpr uint32_t kTssLimit = kIoBitmapOffset + kIoBitmapBytes;  // includes the 0xff terminator byte
