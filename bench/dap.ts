@@ -127,8 +127,12 @@ type AdapterChild = ChildProcessByStdio<Writable, Readable, Readable>;
  * A minimal DAP client over the adapter's stdio. Arrival times are taken where each message is
  * parsed, so a figure is what a client sees, not when a promise chain got round to it.
  */
-class DapClient {
+export class DapClient {
   readonly spawnedAt: bigint;
+  /** How the process ended, once it has. */
+  exitStatus: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  /** close() had to kill it: it did not exit within 5 s of the disconnect. */
+  killed = false;
   private readonly child: AdapterChild;
   private buffer = Buffer.alloc(0);
   private seq = 1;
@@ -148,6 +152,7 @@ class DapClient {
     this.child.stderr.setEncoding('utf8').on('data', (text: string) => (this.stderr += text));
     this.exited = new Promise((resolve) => {
       this.child.on('exit', (code, signal) => {
+        this.exitStatus = { code, signal };
         this.fail(new Error(`the adapter exited (${signal ?? `code ${code}`})`));
         resolve();
       });
@@ -156,6 +161,10 @@ class DapClient {
         resolve();
       });
     });
+  }
+
+  get pid(): number | undefined {
+    return this.child.pid;
   }
 
   private receive(chunk: Buffer): void {
@@ -241,17 +250,25 @@ class DapClient {
     return result;
   }
 
-  /** Ends the session as a client does (disconnect, close the pipe) and waits for the process. */
-  async close(): Promise<void> {
+  /**
+   * Ends the session as a client does (disconnect, close the pipe) and waits for the process;
+   * without `disconnect`, only the pipe is closed, as when a client goes away without a word.
+   */
+  async close({ disconnect = true }: { disconnect?: boolean } = {}): Promise<void> {
     if (!this.gone) {
-      try {
-        await this.request('disconnect', { terminateDebuggee: true });
-      } catch {
-        // The process is ended below either way.
+      if (disconnect) {
+        try {
+          await this.request('disconnect', { terminateDebuggee: true });
+        } catch {
+          // The process is ended below either way.
+        }
       }
       this.child.stdin.end();
     }
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    const timer = setTimeout(() => {
+      this.killed = true;
+      this.child.kill('SIGKILL');
+    }, 5000);
     await this.exited;
     clearTimeout(timer);
   }

@@ -43,7 +43,7 @@ export function httpUnavailable(): string | undefined {
   return probe.error ? 'hey is not installed (Debian package `hey`)' : undefined;
 }
 
-type ServeChild = ChildProcessByStdio<null, Readable, Readable>;
+export type ServeChild = ChildProcessByStdio<null, Readable, Readable>;
 
 export async function measureHttp(root: string, guest: string, options: HttpOptions): Promise<HttpResults> {
   const pool = options.concurrency; // one sandbox per concurrent client: warm requests never queue
@@ -73,7 +73,7 @@ export async function measureHttp(root: string, guest: string, options: HttpOpti
   }
 }
 
-function listeningUrl(child: ServeChild, exited: Promise<number | null>, output: () => string): Promise<string> {
+export function listeningUrl(child: ServeChild, exited: Promise<number | null>, output: () => string): Promise<string> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`microvm serve did not start within 60 s:\n${output()}`)), 60_000);
     child.stdout.on('data', () => {
@@ -100,7 +100,7 @@ function get(url: string): Promise<{ status: number; body: string }> {
   });
 }
 
-async function checkRoutes(base: string): Promise<Record<string, number>> {
+export async function checkRoutes(base: string): Promise<Record<string, number>> {
   const expected: [string, number, (body: string) => boolean][] = [
     [ROUTES.cold, 200, (body) => body === HELLO_MESSAGE],
     [ROUTES.warm, 200, (body) => body === HELLO_MESSAGE],

@@ -12,6 +12,9 @@ import { measureInProcess } from './inprocess';
 import { buildRustHello, buildWasmHello, measureWasm, type WasmResults } from './languages';
 import { machineFacts } from './machine';
 import { markdown, rows, targets, writeReport, type BenchResults } from './report';
+import { measureSoak, SOAK_DEFAULTS, type SoakOptions } from './soak';
+import { soakChecks, soakMarkdown, writeSoakReport, type SoakReport } from './soak-report';
+import { buildHelloGuest } from '../guest-templates/build-cache';
 
 interface Options {
   iterations: number;
@@ -32,6 +35,9 @@ interface Options {
   densityEnabled: boolean;
   dap: boolean;
   json: boolean;
+  /** --soak: the soak and load runs (bench/soak.ts) instead of the figures. */
+  soak: boolean;
+  soakOptions: { -readonly [K in keyof SoakOptions]: SoakOptions[K] };
   out: string | undefined;
   /** Where the JSON of the run behind the report goes (kept so that the table can be traced). */
   resultsOut: string | undefined;
@@ -52,6 +58,19 @@ const NUMERIC: Record<string, keyof Options> = {
   '--dap-nexts': 'dapNexts',
 };
 
+const SOAK_NUMERIC: Record<string, keyof SoakOptions> = {
+  '--soak-calls': 'calls',
+  '--soak-cycles': 'cycles',
+  '--soak-faults': 'faults',
+  '--soak-rounds': 'rounds',
+  '--soak-http-seconds': 'httpSeconds',
+  '--soak-http-concurrency': 'httpConcurrency',
+  '--soak-http-pool': 'httpPool',
+  '--soak-http-sample-seconds': 'httpSampleSeconds',
+  '--soak-dap-sessions': 'dapSessions',
+  '--soak-dap-processes': 'dapProcesses',
+};
+
 const USAGE = `Usage: npm run bench -- [flags]
   --iterations N        warm calls per in-process figure (default 2000)
   --bytes-iterations N  calls with a 1 MiB argument (default 200)
@@ -67,6 +86,21 @@ const USAGE = `Usage: npm run bench -- [flags]
   --dap-nexts N         line steps (next) in the first, after the instruction steps (default 100)
   --dap-cpu-prof DIR    write a CPU profile of each adapter process into DIR (node --cpu-prof)
   --no-http, --no-density, --no-dap   skip those parts
+  --soak                the soak and load runs instead (docs/reliability.md, "Soak and load"; about
+                        25 minutes): warm calls, create/dispose cycles and faults in one process,
+                        microvm serve under hey, debug sessions inline and over stdio; --no-http and
+                        --no-dap skip those parts; its report goes to docs/reliability.md and
+                        bench/results/soak.json unless --out FILE or --no-write
+  --soak-calls N        warm calls (default 1000000)
+  --soak-cycles N       Sandbox.create/dispose cycles (default 100000)
+  --soak-faults N       faulting calls (default 10000)
+  --soak-rounds N       rounds the three are interleaved in, one sample each (default 100)
+  --soak-http-seconds N how long hey runs (default 300)
+  --soak-http-concurrency N  hey clients, one of them on the fault route (default 10)
+  --soak-http-pool N    microvm serve --pool (default 4)
+  --soak-http-sample-seconds N  how often the server's /proc is read (default 10)
+  --soak-dap-sessions N inline debug sessions in one process (default 1000)
+  --soak-dap-processes N  stdio debug adapter processes (default 50)
   --json                print the results as JSON instead of the table
   --out FILE            the report to update (default docs/performance.md; the run's JSON goes to
                         bench/results/latest.json, or FILE.json with --out); --no-write to skip both
@@ -79,13 +113,20 @@ function parse(argv: readonly string[], root: string): Options {
     iterations: 2000, bytesIterations: 200, cold: 200, floorExits: 20000, floorCreates: 200,
     httpRequests: 1000, httpConcurrency: 5, httpWarmup: 200, density: 1000,
     dapLaunches: 20, dapSteps: 200, dapNexts: 100, dapCpuProfileDir: undefined,
-    http: true, densityEnabled: true, dap: true, json: false, out: path.join(root, 'docs', 'performance.md'),
+    http: true, densityEnabled: true, dap: true, json: false, soak: false, soakOptions: { ...SOAK_DEFAULTS }, out: path.join(root, 'docs', 'performance.md'),
     resultsOut: path.join(root, 'bench', 'results', 'latest.json'),
   };
+  let outGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const key = NUMERIC[flag];
-    if (key !== undefined) {
+    const soakKey = SOAK_NUMERIC[flag];
+    if (soakKey !== undefined) {
+      const text = argv[++i] ?? '';
+      if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} expects an integer >= 1, got ${JSON.stringify(text)}`);
+      options.soakOptions[soakKey] = Number(text);
+    } else if (flag === '--soak') options.soak = true;
+    else if (key !== undefined) {
       const text = argv[++i] ?? '';
       const min = key === 'httpWarmup' ? 0 : 1;
       if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`${flag} expects an integer >= ${min}, got ${JSON.stringify(text)}`);
@@ -99,13 +140,25 @@ function parse(argv: readonly string[], root: string): Options {
       options.dapCpuProfileDir = path.resolve(dir);
     }
     else if (flag === '--json') options.json = true;
-    else if (flag === '--no-write') options.out = options.resultsOut = undefined;
-    else if (flag === '--out') {
+    else if (flag === '--no-write') {
+      options.out = options.resultsOut = undefined;
+      outGiven = true;
+    } else if (flag === '--out') {
+      outGiven = true;
       const file = argv[++i];
       if (!file) throw new UsageError('--out expects a file');
       options.out = path.resolve(file);
       options.resultsOut = options.out.replace(/\.md$/, '') + '.json';
     } else throw new UsageError(`unknown flag ${flag}`);
+  }
+  if (options.soak) {
+    if (!outGiven) {
+      options.out = path.join(root, 'docs', 'reliability.md');
+      options.resultsOut = path.join(root, 'bench', 'results', 'soak.json');
+    }
+    if (!options.http) options.soakOptions.httpSeconds = 0;
+    if (!options.dap) options.soakOptions.dapSessions = options.soakOptions.dapProcesses = 0;
+    if (options.soakOptions.httpConcurrency < 2) throw new UsageError('--soak-http-concurrency must be at least 2: one client on the fault route, the rest on /warm');
   }
   return options;
 }
@@ -128,6 +181,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 
   const machine = machineFacts(root); // before the bench adds its own load
+  if (options.soak) return soak(root, argv, options, machine);
   progress('building the guests');
   const guests = buildBenchGuests();
   progress(`raw KVM floor (bench/kvm-floor.c, ${options.floorExits} exits, ${options.floorCreates} VM lifecycles)`);
@@ -188,6 +242,29 @@ export async function main(argv: readonly string[]): Promise<number> {
     progress(`wrote ${options.resultsOut}`);
   }
   process.stdout.write(options.json ? json : markdown(results));
+  return 0;
+}
+
+async function soak(root: string, argv: readonly string[], options: Options, machine: ReturnType<typeof machineFacts>): Promise<number> {
+  const missing = httpUnavailable();
+  if (options.soakOptions.httpSeconds > 0 && missing) {
+    progress(`soak: HTTP skipped: ${missing}`);
+    options.soakOptions.httpSeconds = 0;
+  }
+  progress('building the guest');
+  const results = await measureSoak(root, buildHelloGuest(), options.soakOptions);
+  const report: SoakReport = { ...results, command: `npm run bench -- ${argv.join(' ')}`, machine };
+  const json = JSON.stringify({ ...report, checks: soakChecks(report) }, null, 2) + '\n';
+  if (options.out) {
+    writeSoakReport(options.out, report);
+    progress(`wrote ${options.out}`);
+  }
+  if (options.resultsOut) {
+    fs.mkdirSync(path.dirname(options.resultsOut), { recursive: true });
+    fs.writeFileSync(options.resultsOut, json);
+    progress(`wrote ${options.resultsOut}`);
+  }
+  process.stdout.write(options.json ? json : soakMarkdown(report));
   return 0;
 }
 
