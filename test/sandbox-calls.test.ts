@@ -2,6 +2,7 @@
 // argument checking, restore between calls, async calls and the sandbox lifecycle.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { MicroVmError, Sandbox, liveSandboxCount, type GuestValue, type HostFunction } from '../native/lib';
@@ -457,6 +458,30 @@ describe('sandbox lifecycle', { skip: needsKvm }, () => {
     assert.equal(sandbox.disposed, true);
     expectError(() => sandbox.callSync('Counter'), 'SANDBOX_DISPOSED', 'this sandbox has been disposed; create a new one');
     await assert.rejects(sandbox.call('Counter'), { code: 'SANDBOX_DISPOSED' });
+  });
+
+  test('dispose during an async call ends it with SANDBOX_DISPOSED and leaves no VM, vCPU thread or descriptor behind', async () => {
+    // The short form of the soak's dispose-during-call cycles (npm run bench -- --soak).
+    const elf = buildTestGuest('faults');
+    const threads = (): number => fs.readdirSync('/proc/self/task').length;
+    const fds = (): number => fs.readdirSync('/proc/self/fd').length;
+    const primed = Sandbox.create(elf, { inlineSliceUs: 0 }); // what a process keeps once it used the engine
+    await assert.rejects(primed.call('Abort'), { code: 'GUEST_ABORT' });
+    primed.dispose();
+    const before = { live: liveSandboxCount(), threads: threads(), fds: fds() };
+    for (let i = 0; i < 10; i++) {
+      // On the vCPU thread from the start, or inline for 1 ms first.
+      const sandbox = Sandbox.create(elf, { inlineSliceUs: i % 2 === 0 ? 0 : 1000, timeoutMs: 10_000 });
+      const call = sandbox.call('SpinForever');
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      sandbox.dispose();
+      await assert.rejects(call, (error: MicroVmError) => {
+        assert.equal(error.code, 'SANDBOX_DISPOSED', error.message);
+        assert.equal(error.message, 'the sandbox was disposed while SpinForever was running');
+        return true;
+      });
+    }
+    assert.deepEqual({ live: liveSandboxCount(), threads: threads(), fds: fds() }, before);
   });
 
   test('host function registrations are validated', () => {

@@ -376,6 +376,9 @@ export class Sandbox {
       for (;;) {
         const outcome = await runSliced(this.native, this.inlineSliceUs, this.outputPrefix, prologue);
         prologue = undefined;
+        // dispose() while the vCPU thread ran stops the guest (a 'paused' exit) and frees the VM:
+        // whatever the run brought back, the call is over.
+        if (!this.nativeHandle) throw new MicroVmError('SANDBOX_DISPOSED', `the sandbox was disposed while ${name} was running`, { functionName: name });
         let step: Step = session.step(outcome, true);
         if (step.kind === 'pending') {
           let value: GuestValue;
@@ -433,7 +436,7 @@ export class Sandbox {
     }
   }
 
-  /** Destroys the VM. Idempotent. A debug call in progress fails with SANDBOX_DISPOSED. */
+  /** Destroys the VM. Idempotent. A call or debug call in progress fails with SANDBOX_DISPOSED. */
   dispose(): void {
     const native = this.nativeHandle;
     const debugCall = this.currentDebugCall;
