@@ -7,10 +7,12 @@
       "target_name": "microvm_native",
       "sources": [
         "native/src/addon.cc",
+        "native/src/async_runner.cc",
         "native/src/builtin_host_calls.cc",
         "native/src/guest_image.cc",
         "native/src/guest_memory.cc",
         "native/src/host_error.cc",
+        "native/src/host_print_record.cc",
         "native/src/js_convert.cc",
         "native/src/kvm.cc",
         "native/src/layout.cc",

@@ -6,46 +6,18 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <type_traits>
 
+#include "async_runner.h"
 #include "builtin_host_calls.h"
 #include "guest_image.h"
 #include "host_error.h"
 #include "js_convert.h"
 #include "kvm.h"
 #include "machine.h"
-#include "vcpu_thread.h"
 
 namespace microvm {
 namespace {
-
-Napi::Error jsError(Napi::Env env, const std::string& code, const std::string& message) {
-  Napi::Error error = Napi::Error::New(env, message);
-  error.Set("code", Napi::String::New(env, code));
-  return error;
-}
-
-// Runs `body`, turning every C++ exception into a thrown JS error.
-template <typename Body>
-Napi::Value guarded(Napi::Env env, Body body) {
-  try {
-    return body();
-  } catch (const HostError& error) {
-    throw jsError(env, error.code(), error.what());
-  } catch (const Napi::Error&) {
-    throw;
-  } catch (const std::bad_alloc&) {
-    throw jsError(env, "OUT_OF_MEMORY", "the host ran out of memory");
-  } catch (const std::exception& error) {
-    throw jsError(env, "INTERNAL", std::string("internal error: ") + error.what());
-  }
-}
-
-std::vector<uint8_t> bytesArgument(const Napi::Value& value, const char* what) {
-  if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
-    fail("INVALID_OPTIONS", std::string(what) + " must be a Uint8Array");
-  Napi::Uint8Array array = value.As<Napi::Uint8Array>();
-  return std::vector<uint8_t>(array.Data(), array.Data() + array.ByteLength());
-}
 
 uint64_t optionalSize(const Napi::Object& options, const char* name, uint64_t fallback) {
   if (!options.Has(name) || options.Get(name).IsUndefined()) return fallback;
@@ -131,7 +103,29 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   }
 
   void requireIdle() {
-    if (async_running_) fail("SANDBOX_BUSY", "the vCPU is running an async call on this sandbox");
+    if (async_.running()) fail("SANDBOX_BUSY", "the vCPU is running an async call on this sandbox");
+  }
+
+  // A binding that drives the machine from the JS thread: every C++ error becomes a JS error, and
+  // a call while an async call runs fails with SANDBOX_BUSY. `body` returns the JS value, or
+  // nothing for undefined.
+  template <typename Body>
+  Napi::Value idle(const Napi::CallbackInfo& info, Body body) {
+    return guarded(info.Env(), [&]() -> Napi::Value {
+      requireIdle();
+      if constexpr (std::is_void_v<decltype(body())>) {
+        body();
+        return info.Env().Undefined();
+      } else {
+        return body();
+      }
+    });
+  }
+
+  // idle() with the machine, any due snapshot restore done first, for a body that starts with it.
+  template <typename Body>
+  Napi::Value withMachine(const Napi::CallbackInfo& info, Body body) {
+    return idle(info, [&] { return body(machine()); });
   }
 
   // The outcome, with the host calls served natively before it as `served: [{ text, durationUs }]`.
@@ -154,16 +148,14 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   // bytes are copied into `outputPrefix` (a Uint8Array JS keeps) and `outputPrefixBytes` says how
   // many: one native call and no allocation per exit instead of a readOutput.
   Napi::Value runSync(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
+    return idle(info, [&]() -> Napi::Value {
       const int64_t slice_ns = info[0].IsUndefined() ? 0 : int64_t(bigintArgument(info[0], "sliceUs")) * 1000;
       std::vector<ServedHostCall> served;
       RunOutcome outcome = runOnce(machine(), serve_builtins_, slice_ns, served);
       Napi::Env env = info.Env();
       if (!outcomeCarriesRegisters(outcome.kind)) {
         Napi::Object object = outcomeToJs(env, outcome, nullptr);
-        if (outcome.kind != RunOutcome::kSliced && info[1].IsTypedArray() &&
-            info[1].As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array) {
+        if (outcome.kind != RunOutcome::kSliced && isUint8Array(info[1])) {
           Napi::Uint8Array prefix = info[1].As<Napi::Uint8Array>();
           const Layout& layout = machine().layout();
           const uint64_t length = std::min<uint64_t>(prefix.ByteLength(), layout.output_size);
@@ -184,8 +176,7 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   // are expensive on some hosts (PVM reloads the vCPU context on every thread switch).
   Napi::Value runAsync(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
-    return guarded(env, [&]() -> Napi::Value {
-      requireIdle();
+    return idle(info, [&] {
       Machine& vm = unsettledMachine();
       if (!info[0].IsFunction()) fail("INVALID_OPTIONS", "runAsync needs a callback");
       struct Prologue {
@@ -207,106 +198,53 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
                                       std::to_string(vm.layout().input_size) + "-byte input buffer");
         }
       }
-      if (!thread_) {
-        thread_ = std::make_unique<VcpuThread>();
-        tsfn_ = Napi::ThreadSafeFunction::New(env, Napi::Function::New(env, [](const Napi::CallbackInfo&) {}),
-                                              "microvm-vcpu", 0, 1);
-        tsfn_.Unref(env);
-      }
-      callback_ = Napi::Persistent(info[0].As<Napi::Function>());
-      async_running_ = true;
-      tsfn_.Ref(env);
-      Ref();  // keep this wrapper alive until the outcome is delivered
       const bool serve = serve_builtins_;
-      thread_->submit([this, &vm, prologue, serve]() -> std::function<void()> {
-        auto result = std::make_shared<AsyncResult>();
-        try {
-          if (prologue->restore) vm.restore();
-          vm.settle();
-          if (prologue->begin) {
-            vm.beginCall(prologue->timeout_ms * 1000000ull);
-            vm.writeHostBuffer(vm.layout().input_address, prologue->input.data(), prologue->input.size(), "input");
-          }
-          result->outcome = runOnce(vm, serve, 0, result->served);
-          if (outcomeCarriesRegisters(result->outcome.kind)) vm.getFpu(result->fpu);
-        } catch (const HostError& error) {
-          result->failed = true;
-          result->code = error.code();
-          result->message = error.what();
-        } catch (const std::exception& error) {
-          result->failed = true;
-          result->code = "INTERNAL";
-          result->message = error.what();
+      async_.start(env, info[0].As<Napi::Function>(), *this, [&vm, prologue, serve]() -> AsyncRunner::ToJs {
+        if (prologue->restore) vm.restore();
+        vm.settle();
+        if (prologue->begin) {
+          vm.beginCall(prologue->timeout_ms * 1000000ull);
+          vm.writeHostBuffer(vm.layout().input_address, prologue->input.data(), prologue->input.size(), "input");
         }
-        return [this, result]() {
-          tsfn_.NonBlockingCall([this, result](Napi::Env env, Napi::Function) { deliver(env, *result); });
+        auto result = std::make_shared<RunResult>();
+        result->outcome = runOnce(vm, serve, 0, result->served);
+        if (outcomeCarriesRegisters(result->outcome.kind)) vm.getFpu(result->fpu);
+        return [result](Napi::Env env) -> Napi::Value {
+          const bool registers = outcomeCarriesRegisters(result->outcome.kind);
+          return withServed(env, outcomeToJs(env, result->outcome, registers ? &result->fpu : nullptr), result->served);
         };
       });
-      return env.Undefined();
     });
   }
 
-  struct AsyncResult {
+  // What one async run brings back from the vCPU thread.
+  struct RunResult {
     RunOutcome outcome;
     std::vector<ServedHostCall> served;
     kvm_fpu fpu{};
-    bool failed = false;
-    std::string code, message;
   };
 
-  void deliver(Napi::Env env, const AsyncResult& result) {
-    async_running_ = false;
-    tsfn_.Unref(env);
-    Napi::FunctionReference callback = std::move(callback_);
-    Unref();
-    Napi::HandleScope scope(env);
-    if (result.failed) {
-      callback.Call({jsError(env, result.code, result.message).Value(), env.Undefined()});
-      return;
-    }
-    Napi::Object outcome = outcomeToJs(env, result.outcome, outcomeCarriesRegisters(result.outcome.kind) ? &result.fpu : nullptr);
-    callback.Call({env.Null(), withServed(env, outcome, result.served)});
-  }
-
   Napi::Value finishInitialisation(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
-      machine().finishInitialisation();
-      return info.Env().Undefined();
-    });
+    return withMachine(info, [](Machine& vm) { vm.finishInitialisation(); });
   }
 
   Napi::Value beginCall(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
+    return idle(info, [&] {
       const uint64_t timeout_ms = bigintArgument(info[0], "timeoutMs");
       machine().beginCall(timeout_ms * 1000000ull);
-      return info.Env().Undefined();
     });
   }
 
   Napi::Value restoreLater(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
-      unsettledMachine().restoreLater();
-      return info.Env().Undefined();
-    });
+    return idle(info, [&] { unsettledMachine().restoreLater(); });
   }
 
   Napi::Value setBudget(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
-      machine().setBudget(bigintArgument(info[0], "timeoutMs") * 1000000ull);
-      return info.Env().Undefined();
-    });
+    return withMachine(info, [&](Machine& vm) { vm.setBudget(bigintArgument(info[0], "timeoutMs") * 1000000ull); });
   }
 
   Napi::Value restore(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
-      unsettledMachine().restore();
-      return info.Env().Undefined();
-    });
+    return idle(info, [&] { unsettledMachine().restore(); });
   }
 
   // From the JS thread while the vCPU thread may be running: no restore here, only the flag and
@@ -319,96 +257,85 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   }
 
   Napi::Value getRegisters(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
+    return withMachine(info, [&](Machine& vm) -> Napi::Value {
       kvm_regs regs;
       kvm_sregs sregs;
       kvm_fpu fpu;
-      machine().getRegisters(regs, sregs, fpu);
+      vm.getRegisters(regs, sregs, fpu);
       return registersToJs(info.Env(), regs, sregs, fpu);
     });
   }
 
   Napi::Value setRegisters(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
+    return idle(info, [&] {
       if (!info[0].IsObject()) fail("INVALID_OPTIONS", "setRegisters needs an object of registers");
+      Machine& vm = machine();
       kvm_regs regs;
       kvm_sregs sregs;
       kvm_fpu fpu;
-      machine().getRegisters(regs, sregs, fpu);
+      vm.getRegisters(regs, sregs, fpu);
       Napi::Object wanted = info[0].As<Napi::Object>();
       registersFromJs(wanted, regs);
-      machine().setRegisters(regs);
-      if (specialRegistersFromJs(wanted, sregs)) machine().setSpecialRegisters(sregs);
+      vm.setRegisters(regs);
+      if (specialRegistersFromJs(wanted, sregs)) vm.setSpecialRegisters(sregs);
       if (wanted.Has("fpu") && wanted.Get("fpu").IsObject()) {
         Napi::Object fpu_fields = wanted.Get("fpu").As<Napi::Object>();
-        machine().editXsave([&](uint8_t* legacy) { fpuFromJs(fpu_fields, legacy); });
+        vm.editXsave([&](uint8_t* legacy) { fpuFromJs(fpu_fields, legacy); });
       }
-      return info.Env().Undefined();
     });
   }
 
   // readMemory(address, length): guest virtual memory through the guest's page tables.
   Napi::Value readMemory(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
+    return idle(info, [&]() -> Napi::Value {
       const uint64_t address = bigintArgument(info[0], "address");
       const uint64_t length = bigintArgument(info[1], "length");
-      if (length > machine().memory().size())
+      Machine& vm = machine();
+      if (length > vm.memory().size())
         fail("INVALID_OPTIONS", "cannot read " + std::to_string(length) + " bytes: larger than guest memory");
       Napi::Buffer<uint8_t> buffer = Napi::Buffer<uint8_t>::New(info.Env(), length);
-      machine().readVirtual(address, buffer.Data(), length);
+      vm.readVirtual(address, buffer.Data(), length);
       return buffer;
     });
   }
 
   Napi::Value writeMemory(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
+    return idle(info, [&] {
       const uint64_t address = bigintArgument(info[0], "address");
       std::vector<uint8_t> data = bytesArgument(info[1], "data");
       machine().writeVirtual(address, data.data(), data.size());
-      return info.Env().Undefined();
     });
   }
 
-  void copyIntoBuffer(const Napi::Value& value, uint64_t address, uint64_t capacity, const char* name) {
-    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
-      fail("INVALID_OPTIONS", std::string(name) + " data must be a Uint8Array");
+  static void copyIntoBuffer(Machine& vm, const Napi::Value& value, uint64_t address, uint64_t capacity, const char* name) {
+    if (!isUint8Array(value)) fail("INVALID_OPTIONS", std::string(name) + " data must be a Uint8Array");
     Napi::Uint8Array data = value.As<Napi::Uint8Array>();
     if (data.ByteLength() > capacity)
       fail("BAD_ARGUMENTS", std::to_string(data.ByteLength()) + " bytes do not fit the " + std::to_string(capacity) +
                                 "-byte " + name + " buffer");
-    machine().writeHostBuffer(address, data.Data(), data.ByteLength(), name);
+    vm.writeHostBuffer(address, data.Data(), data.ByteLength(), name);
   }
 
   Napi::Value writeInput(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
-      const Layout& layout = machine().layout();
-      copyIntoBuffer(info[0], layout.input_address, layout.input_size, "input");
-      return info.Env().Undefined();
+    return withMachine(info, [&](Machine& vm) {
+      const Layout& layout = vm.layout();
+      copyIntoBuffer(vm, info[0], layout.input_address, layout.input_size, "input");
     });
   }
 
   Napi::Value writeOutput(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
-      const Layout& layout = machine().layout();
-      copyIntoBuffer(info[0], layout.output_address, layout.output_size, "output");
-      return info.Env().Undefined();
+    return withMachine(info, [&](Machine& vm) {
+      const Layout& layout = vm.layout();
+      copyIntoBuffer(vm, info[0], layout.output_address, layout.output_size, "output");
     });
   }
 
   // readOutput(length): the first `length` bytes of the output buffer (clamped to its size).
   Napi::Value readOutput(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
-      const Layout& layout = machine().layout();
+    return withMachine(info, [&](Machine& vm) -> Napi::Value {
+      const Layout& layout = vm.layout();
       const uint64_t length = std::min<uint64_t>(bigintArgument(info[0], "length"), layout.output_size);
-      return Napi::Buffer<uint8_t>::Copy(info.Env(), machine().memory().at(layout.output_address, length, "output"),
-                                         length);
+      return Napi::Buffer<uint8_t>::Copy(info.Env(), vm.memory().at(layout.output_address, length, "output"), length);
     });
   }
 
@@ -429,25 +356,16 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   }
 
   Napi::Value setBreakpoint(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
-      machine().addSoftwareBreakpoint(bigintArgument(info[0], "address"));
-      return info.Env().Undefined();
-    });
+    return withMachine(info, [&](Machine& vm) { vm.addSoftwareBreakpoint(bigintArgument(info[0], "address")); });
   }
 
   Napi::Value removeBreakpoint(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
-      machine().removeSoftwareBreakpoint(bigintArgument(info[0], "address"));
-      return info.Env().Undefined();
-    });
+    return withMachine(info, [&](Machine& vm) { vm.removeSoftwareBreakpoint(bigintArgument(info[0], "address")); });
   }
 
   // setHardwareBreakpoint(slot, { address, kind: 'execute' | 'write' | 'readwrite', length })
   Napi::Value setHardwareBreakpoint(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
+    return idle(info, [&] {
       const int slot = int(bigintArgument(info[0], "slot"));
       if (!info[1].IsObject()) fail("INVALID_OPTIONS", "setHardwareBreakpoint needs { address, kind, length }");
       Napi::Object config = info[1].As<Napi::Object>();
@@ -461,34 +379,21 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
       else fail("INVALID_OPTIONS", "kind must be 'execute', 'write' or 'readwrite', got '" + kind + "'");
       hardware.length = uint8_t(config.Has("length") ? bigintArgument(config.Get("length"), "length") : 1);
       machine().setHardwareSlot(slot, hardware);
-      return info.Env().Undefined();
     });
   }
 
   Napi::Value clearHardwareBreakpoint(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
-      machine().setHardwareSlot(int(bigintArgument(info[0], "slot")), HardwareSlot{});
-      return info.Env().Undefined();
-    });
+    return withMachine(info, [&](Machine& vm) { vm.setHardwareSlot(int(bigintArgument(info[0], "slot")), HardwareSlot{}); });
   }
 
   Napi::Value setSingleStep(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
-      machine().setSingleStep(info[0].ToBoolean().Value());
-      return info.Env().Undefined();
-    });
+    return withMachine(info, [&](Machine& vm) { vm.setSingleStep(info[0].ToBoolean().Value()); });
   }
 
   // setServeBuiltins(enabled): whether HostPrint is answered natively (the default) or every host
   // call exits to JS, as a debugger needs to stop at one or to see each in order.
   Napi::Value setServeBuiltins(const Napi::CallbackInfo& info) {
-    return guarded(info.Env(), [&]() -> Napi::Value {
-      requireIdle();
-      serve_builtins_ = info[0].ToBoolean().Value();
-      return info.Env().Undefined();
-    });
+    return idle(info, [&] { serve_builtins_ = info[0].ToBoolean().Value(); });
   }
 
   static RunOutcome runOnce(Machine& vm, bool serve_builtins, int64_t slice_ns, std::vector<ServedHostCall>& served) {
@@ -503,20 +408,13 @@ class SandboxWrap : public Napi::ObjectWrap<SandboxWrap> {
   }
 
   void release() {
-    if (machine_ && async_running_) machine_->requestPause();
-    thread_.reset();  // joins; a pending outcome is still delivered through the TSFN
-    if (tsfn_) {
-      tsfn_.Release();
-      tsfn_ = Napi::ThreadSafeFunction();
-    }
+    if (machine_ && async_.running()) machine_->requestPause();
+    async_.release();  // joins the vCPU thread; a pending outcome is still delivered
     machine_.reset();
   }
 
   std::unique_ptr<Machine> machine_;
-  std::unique_ptr<VcpuThread> thread_;
-  Napi::ThreadSafeFunction tsfn_;
-  Napi::FunctionReference callback_;
-  bool async_running_ = false;
+  AsyncRunner async_;
   bool serve_builtins_ = true;
 };
 

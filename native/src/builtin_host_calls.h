@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "host_print_record.h"  // decodeHostPrint, isWellFormedUtf8
 #include "machine.h"
 
 namespace microvm {
@@ -29,10 +30,8 @@ constexpr int64_t kMaxServedDelayNs = 1000000;
 // across the whole loop.
 RunOutcome runServingBuiltins(Machine& machine, int64_t slice_ns, std::vector<ServedHostCall>& served);
 
-// Answers the HostPrint record in the output buffer if it is one and valid in every detail.
+// Answers the HostPrint record in the output buffer if it is one and valid in every detail
+// (decodeHostPrint).
 bool serveHostPrint(Machine& machine, std::vector<ServedHostCall>& served);
-
-// Strict UTF-8 well-formedness (Unicode table 3-7: no overlongs, surrogates or values past U+10FFFF).
-bool isWellFormedUtf8(const uint8_t* data, uint64_t length);
 
 }  // namespace microvm

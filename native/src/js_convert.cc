@@ -201,6 +201,22 @@ bool specialRegistersFromJs(const Napi::Object& object, kvm_sregs& sregs) {
   return any;
 }
 
+bool isUint8Array(const Napi::Value& value) {
+  return value.IsTypedArray() && value.As<Napi::TypedArray>().TypedArrayType() == napi_uint8_array;
+}
+
+std::vector<uint8_t> bytesArgument(const Napi::Value& value, const char* what) {
+  if (!isUint8Array(value)) fail("INVALID_OPTIONS", std::string(what) + " must be a Uint8Array");
+  Napi::Uint8Array array = value.As<Napi::Uint8Array>();
+  return std::vector<uint8_t>(array.Data(), array.Data() + array.ByteLength());
+}
+
+Napi::Error jsError(Napi::Env env, const std::string& code, const std::string& message) {
+  Napi::Error error = Napi::Error::New(env, message);
+  error.Set("code", Napi::String::New(env, code));
+  return error;
+}
+
 void fpuFromJs(const Napi::Object& fpu, uint8_t* legacy) {
   auto put16 = [&](const char* name, size_t offset) {
     if (fpu.Has(name)) {

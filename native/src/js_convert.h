@@ -4,7 +4,11 @@
 #include <linux/kvm.h>
 #include <napi.h>
 
+#include <new>
+#include <string>
+
 #include "guest_image.h"
+#include "host_error.h"
 #include "layout.h"
 #include "machine.h"
 
@@ -23,5 +27,27 @@ bool specialRegistersFromJs(const Napi::Object& object, kvm_sregs& sregs);
 // Applies fcw/fsw/ftw/mxcsr and st/xmm byte arrays onto an FXSAVE image.
 void fpuFromJs(const Napi::Object& fpu, uint8_t* legacy);
 uint64_t bigintArgument(const Napi::Value& value, const char* what);
+bool isUint8Array(const Napi::Value& value);
+// A copy of a Uint8Array argument (INVALID_OPTIONS, naming `what`, for anything else).
+std::vector<uint8_t> bytesArgument(const Napi::Value& value, const char* what);
+
+// A JS Error with a `code` property from native/lib/types.ts ErrorCode.
+Napi::Error jsError(Napi::Env env, const std::string& code, const std::string& message);
+
+// Runs `body`, turning every C++ exception into a thrown JS error.
+template <typename Body>
+Napi::Value guarded(Napi::Env env, Body body) {
+  try {
+    return body();
+  } catch (const HostError& error) {
+    throw jsError(env, error.code(), error.what());
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::bad_alloc&) {
+    throw jsError(env, "OUT_OF_MEMORY", "the host ran out of memory");
+  } catch (const std::exception& error) {
+    throw jsError(env, "INTERNAL", std::string("internal error: ") + error.what());
+  }
+}
 
 }  // namespace microvm
