@@ -3,6 +3,7 @@
 //   0 FCW  2 FSW  4 FTW (abridged)  6 FOP  8 FIP (u64)  16 FDP (u64)  24 MXCSR  28 MXCSR_MASK
 //   32 ST0..ST7 in 16-byte slots (10 bytes used)  160 XMM0..XMM15 (16 bytes each)  416..511 reserved
 import type { FpuState } from '../types';
+import { CoreFormatError } from './errors';
 
 export const FXSAVE_SIZE = 512;
 const ST_OFFSET = 32;
@@ -35,7 +36,7 @@ function copyRegisters(target: Uint8Array, regs: readonly Uint8Array[], count: n
 }
 
 export function decodeFxsave(image: Uint8Array): FpuState {
-  if (image.length < FXSAVE_SIZE) throw new RangeError(`NT_FPREGSET descriptor is ${image.length} bytes; FXSAVE is ${FXSAVE_SIZE}`);
+  if (image.length < FXSAVE_SIZE) throw new CoreFormatError(`NT_FPREGSET descriptor is ${image.length} bytes; FXSAVE is ${FXSAVE_SIZE}`);
   const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
   const slice = (from: number, len: number): Uint8Array => image.slice(from, from + len);
   return {

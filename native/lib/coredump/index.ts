@@ -4,6 +4,7 @@ export { buildCoreFile } from './build';
 export { writeCoreFile } from './write';
 export { layoutCore } from './layout';
 export type { CoreLayout, CoreSegment } from './layout';
+export { CoreFormatError } from './errors';
 export { readCoreRegisters, readCoreStatus, readMicroVmNote } from './read';
 export type { CoreRegisters, CoreStatus, SegmentName } from './read';
 export { signalForVector, siCodeForVector, SIGBUS, SIGFPE, SIGILL, SIGSEGV, SIGTRAP } from './signals';

@@ -1,6 +1,7 @@
 // Our own core note: owner "MICROVM", type 0x4d560001 ("MV" + 1), descriptor = UTF-8 JSON with the
 // fault details gdb has no place for (exception vector and name, error code, host-call trace, ...).
 import type { GuestFault, HostCallRecord } from '../types';
+import { CoreFormatError } from './errors';
 
 export const MICROVM_NOTE_NAME = 'MICROVM';
 export const NT_MICROVM_FAULT = 0x4d560001;
@@ -37,10 +38,10 @@ export function decodeMicroVmNote(desc: Uint8Array): Record<string, unknown> {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new SyntaxError(`the ${MICROVM_NOTE_NAME} note is not valid JSON: ${(error as Error).message}`);
+    throw new CoreFormatError(`the ${MICROVM_NOTE_NAME} note is not valid JSON: ${(error as Error).message}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new SyntaxError(`the ${MICROVM_NOTE_NAME} note is not a JSON object`);
+    throw new CoreFormatError(`the ${MICROVM_NOTE_NAME} note is not a JSON object`);
   }
   return parsed as Record<string, unknown>;
 }

@@ -4,6 +4,7 @@
 //   32 pr_pid  36 pr_ppid  40 pr_pgrp  44 pr_sid   48..111 four struct timeval (utime, stime, cutime, cstime)
 //   112 pr_reg: 27 × u64 user_regs_struct   328 pr_fpvalid (i32)   332 padding
 import type { Registers } from '../types';
+import { CoreFormatError } from './errors';
 
 export const PRSTATUS_SIZE = 336;
 export const PR_REG_OFFSET = 112;
@@ -57,7 +58,7 @@ export function encodePrStatus(status: PrStatus): Uint8Array {
 
 export function decodePrStatus(desc: Uint8Array): PrStatus {
   if (desc.length < PRSTATUS_SIZE) {
-    throw new RangeError(`NT_PRSTATUS descriptor is ${desc.length} bytes; x86-64 elf_prstatus is ${PRSTATUS_SIZE}`);
+    throw new CoreFormatError(`NT_PRSTATUS descriptor is ${desc.length} bytes; x86-64 elf_prstatus is ${PRSTATUS_SIZE}`);
   }
   const view = new DataView(desc.buffer, desc.byteOffset, desc.byteLength);
   const regs = {} as Record<UserRegName, bigint>;

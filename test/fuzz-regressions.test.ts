@@ -1,0 +1,51 @@
+// Every input a fuzz target once found a bug with (test/fixtures/fuzz/<target>/) goes through the
+// same target function again (scripts/fuzz/targets.ts) and must now end as the target allows: the
+// reader's own worded error, or accepted. The native targets' inputs are replayed by libFuzzer in
+// `npm run fuzz` (that folder is part of their corpus); a FIFO found by the launch target is
+// test/input-files.test.ts.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, test } from 'node:test';
+import { runInput, targetNamed, type TargetContext } from '../scripts/fuzz/targets';
+import { buildTestGuest } from './guests/build-guests';
+
+const FIXTURES = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'fuzz');
+
+/** The files each TypeScript target needs besides the input, as scripts/fuzz/seeds.ts gives them. */
+function contextFor(target: string): TargetContext {
+  if (target === 'core') return { guestElf: fs.readFileSync(buildTestGuest('faults', { cc: 'gcc', optimize: '0' })) };
+  return {};
+}
+
+/** What each regression input must now be refused with. */
+const EXPECTED: Record<string, RegExp> = {
+  'core/no-prstatus.core': /^the core file has no NT_PRSTATUS note \(no registers\): not a core file of a process$/,
+  'core/short-prstatus.core': /^NT_PRSTATUS descriptor is 324 bytes; x86-64 elf_prstatus is 336 \(note at file offset 0x[0-9a-f]+, PT_NOTE segment \d+\)$/,
+  'core/note-json-control-character.core': /^the MICROVM note is not valid JSON: .* \(note at file offset 0x[0-9a-f]+, PT_NOTE segment \d+\)$/,
+};
+
+const nativeTargets = new Set(['guest_image', 'host_print']);
+const targets = fs.existsSync(FIXTURES) ? fs.readdirSync(FIXTURES).filter((t) => !nativeTargets.has(t)) : [];
+
+describe('fuzz regressions: inputs that once were findings', () => {
+  test('every regression input has its expected error listed here', () => {
+    const files = targets.flatMap((t) => fs.readdirSync(path.join(FIXTURES, t)).map((f) => `${t}/${f}`));
+    assert.ok(files.length > 0, `no regression inputs under ${FIXTURES}`);
+    assert.deepEqual(files.filter((f) => !(f in EXPECTED)), []);
+  });
+
+  for (const target of targets) {
+    test(`${target}: each input is refused with the reader's own error`, () => {
+      const fuzzTarget = targetNamed(target);
+      const context = contextFor(target);
+      for (const file of fs.readdirSync(path.join(FIXTURES, target))) {
+        const input = new Uint8Array(fs.readFileSync(path.join(FIXTURES, target, file)));
+        const outcome = runInput(fuzzTarget, input, context);
+        const what = outcome.kind === 'accepted' ? 'accepted' : `${outcome.kind}: ${(outcome.error as Error)?.stack ?? String(outcome.error)}`;
+        assert.equal(outcome.kind, 'refused', `${target}/${file}: ${what}`);
+        if (outcome.kind === 'refused') assert.match(outcome.error.message, EXPECTED[`${target}/${file}`], `${target}/${file}`);
+      }
+    });
+  }
+});
