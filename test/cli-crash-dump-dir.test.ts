@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { parseLaunchConfig } from '../debug-adapter/engine/runtime/launch-config';
+import { LaunchConfigError, parseLaunchConfig } from '../debug-adapter/engine/runtime/launch-config';
 import { buildTestGuest } from './guests/build-guests';
 import { needsKvm } from './support/kvm';
 
@@ -107,10 +107,10 @@ describe('unusable crash-dump directories', () => {
     assert.equal(run.stdout, `${fallback}\n`);
   });
 
-  test('the debug adapter refuses a crashDumpDir that is a file', () => {
+  test('the debug adapter refuses a crashDumpDir that is a file, naming the field', () => {
     assert.throws(
       () => parseLaunchConfig({ program: faults, function: 'DerefNull', crashDumpDir: file }),
-      (error: unknown) => error instanceof Error && error.message === `crash-dump directory "${file}": ${file} is a file, not a directory`,
+      (error: unknown) => error instanceof LaunchConfigError && error.message === `"crashDumpDir": ${file} is a file, not a directory`,
     );
   });
 });

@@ -10,6 +10,7 @@ import { ElfFile, SymbolTable } from './elf';
 import { MicroVmError } from './errors';
 import { decodeFault } from './faults';
 import { HostFunctionRegistry } from './host-functions';
+import { readInputFile } from './input-file';
 import { fromNativeError } from './native-errors';
 import { encodeCall } from './records';
 import type { SandboxInternals } from './sandbox-internals';
@@ -49,9 +50,9 @@ function readGuest(guest: string | Uint8Array | GuestFile): LoadedGuest {
   else if (typeof guest !== 'string') loaded = { bytes: guest.bytes, guestPath: path.resolve(guest.path), read: false };
   else {
     try {
-      loaded = { bytes: fs.readFileSync(guest), guestPath: path.resolve(guest), read: true };
+      loaded = { bytes: readInputFile(guest), guestPath: path.resolve(guest), read: true };
     } catch (error) {
-      throw new MicroVmError('ELF_INVALID', `cannot read guest ${guest}: ${(error as Error).message}`);
+      throw new MicroVmError('ELF_INVALID', `guest ${(error as Error).message}`);
     }
   }
   if (!isWasmModule(loaded.bytes)) return loaded;

@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { encodeNoteJson } from '../../../native/lib/coredump';
 import { ElfFile } from '../../../native/lib/elf';
+import { readInputFile } from '../../../native/lib/input-file';
 import {
   coreLoadBias, coreMismatch, DEFAULT_BACKTRACE_FRAMES, formatBacktrace, formatCoreRegisters, summarizeCore, type Backtrace,
 } from '../../../debug-adapter/engine/postmortem';
@@ -13,9 +13,9 @@ import { resolveGuest } from './guest-path';
 function readElf(file: string, what: string): ElfFile {
   let bytes: Uint8Array;
   try {
-    bytes = fs.readFileSync(file);
+    bytes = readInputFile(file);
   } catch (error) {
-    throw new Error(`cannot read ${what} ${file}: ${(error as Error).message}`);
+    throw new Error(`${what} ${(error as Error).message}`);
   }
   return new ElfFile(bytes);
 }

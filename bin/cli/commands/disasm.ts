@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { InputFileError } from '../../../native/lib/input-file';
 import { ElfFile, SymbolTable } from '../../../native/lib/elf';
 import { SourceLines, disassembleElf, formatListingLine, type AsmSyntax, type ListingRange } from '../../../debug-adapter/engine/disasm';
 import { UsageError, type ParsedArgs } from '../args';
@@ -36,8 +37,13 @@ function functionRange(elf: ElfFile, name: string): ListingRange {
 
 function readElf(io: Io, given: string): ElfFile {
   const full = path.resolve(io.cwd, given);
-  if (!fs.existsSync(full) || !fs.statSync(full).isFile()) throw new Error(`no such ELF file: ${given}`);
-  return ElfFile.fromFile(full);
+  if (!fs.existsSync(full)) throw new Error(`no such ELF file: ${given}`);
+  try {
+    return ElfFile.fromFile(full);
+  } catch (error) {
+    if (error instanceof InputFileError) throw new Error(`ELF file ${error.message}`);
+    throw error;
+  }
 }
 
 export const disasmCommand: Command = {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { checkInputFile, readInputFile } from '../../../native/lib/input-file';
 import type { GuestFile } from '../../../native/lib/types';
 import type { Io } from '../io';
 
@@ -7,7 +8,11 @@ import type { Io } from '../io';
 export function resolveGuest(io: Io, given: string): string {
   const full = path.resolve(io.cwd, given);
   if (!fs.existsSync(full)) throw new Error(`no such guest ELF: ${given}`);
-  if (!fs.statSync(full).isFile()) throw new Error(`not a file: ${given}`);
+  try {
+    checkInputFile(full);
+  } catch (error) {
+    throw new Error(`guest ELF ${(error as Error).message}`);
+  }
   return full;
 }
 
@@ -18,8 +23,8 @@ export function resolveGuest(io: Io, given: string): string {
 export function readGuestFile(io: Io, given: string): GuestFile {
   const full = resolveGuest(io, given);
   try {
-    return { path: full, bytes: fs.readFileSync(full) };
+    return { path: full, bytes: readInputFile(full) };
   } catch (error) {
-    throw new Error(`cannot read guest ELF ${given}: ${(error as Error).message}`);
+    throw new Error(`guest ELF ${(error as Error).message}`);
   }
 }

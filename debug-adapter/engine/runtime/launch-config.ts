@@ -1,10 +1,10 @@
 // Checks a `microvm` launch configuration (plain JSON from launch.json or any DAP client) and
 // turns it into a LaunchPlan. Every problem is one message that names the field and says what to
 // fix; nothing is silently defaulted except what the documentation says is optional.
-import fs from 'node:fs';
 import path from 'node:path';
 import { checkKvm, inspectGuest, type HostFunction } from '../../../native/lib';
-import { checkCrashDumpDir } from '../../../native/lib/crash-dump';
+import { checkCrashDumpDir, CrashDumpDirError } from '../../../native/lib/crash-dump';
+import { checkInputFile } from '../../../native/lib/input-file';
 import { convertJsonArguments } from '../../../native/lib/presentation';
 import type { LaunchPlan } from './launch-plan';
 import { checkProgramFile } from './runtime';
@@ -33,7 +33,11 @@ function resolvePath(config: Record<string, unknown>, value: string): string {
 
 /** Loads the host functions module: an array of HostFunction, or an object of them by name. */
 export function loadHostFunctions(modulePath: string): HostFunction[] {
-  if (!fs.existsSync(modulePath)) throw new LaunchConfigError(`"hostFunctions": ${modulePath} does not exist`);
+  try {
+    checkInputFile(modulePath);
+  } catch (error) {
+    throw new LaunchConfigError(`"hostFunctions": ${(error as Error).message}`);
+  }
   let exported: unknown;
   try {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -65,7 +69,11 @@ export function parseLaunchConfig(raw: unknown): LaunchPlan {
   const coreDump = field(config, 'coreDump', 'string', false) as string | undefined;
   if (coreDump !== undefined) {
     const corePath = resolvePath(config, coreDump);
-    if (!fs.existsSync(corePath)) throw new LaunchConfigError(`"coreDump": ${corePath} does not exist`);
+    try {
+      checkInputFile(corePath);
+    } catch (error) {
+      throw new LaunchConfigError(`"coreDump": ${(error as Error).message}`);
+    }
     for (const liveOnly of ['function', 'args', 'stopOnEntry', 'hostFunctions']) {
       if (config[liveOnly] !== undefined) throw new LaunchConfigError(`"${liveOnly}" has no meaning with "coreDump" (a post-mortem session runs nothing): remove one of them`);
     }
@@ -85,7 +93,13 @@ export function parseLaunchConfig(raw: unknown): LaunchPlan {
     throw new LaunchConfigError(`"memorySize" must be a multiple of 4096 bytes up to ${MAX_MEMORY} (256 MiB), got ${memorySize}`);
   }
   const crashDumpDirText = field(config, 'crashDumpDir', 'string', false) as string | undefined;
-  const crashDumpDir = crashDumpDirText === undefined ? undefined : checkCrashDumpDir(resolvePath(config, crashDumpDirText));
+  let crashDumpDir: string | undefined;
+  try {
+    crashDumpDir = crashDumpDirText === undefined ? undefined : checkCrashDumpDir(resolvePath(config, crashDumpDirText));
+  } catch (error) {
+    if (!(error instanceof CrashDumpDirError)) throw error;
+    throw new LaunchConfigError(`"crashDumpDir": ${error.reason}`);
+  }
   const hostFunctionsPath = field(config, 'hostFunctions', 'string', false) as string | undefined;
   const hostFunctions = hostFunctionsPath === undefined ? [] : loadHostFunctions(resolvePath(config, hostFunctionsPath));
 

@@ -2,12 +2,12 @@
 // file post-mortem. It knows no DAP types: requests are methods, and what happens is told through
 // events ('stopped', 'output', 'breakpoint', 'ended'). The DAP session only translates.
 import { EventEmitter } from 'node:events';
-import fs from 'node:fs';
 import { ElfFile } from '../../../native/lib/elf';
 import { MicroVmError, isMicroVmError } from '../../../native/lib/errors';
 import { checkKvm, Sandbox, type DebugCall, type DebugCallState } from '../../../native/lib';
 import { readCoreStatus, readMicroVmNote } from '../../../native/lib/coredump';
 import { hex } from '../../../native/lib/hex';
+import { readInputFile } from '../../../native/lib/input-file';
 import { formatDuration, formatError, formatValue } from '../../../native/lib/presentation';
 import { ElfSegmentMemory, LayeredMemory } from '../unwind';
 import { BreakpointBook, parseHitCondition, parseLogMessage, type BreakpointOptions, type UserBreakpoint } from './breakpoints';
@@ -546,9 +546,9 @@ export class DebugRuntime extends EventEmitter<RuntimeEvents> {
 export function checkProgramFile(path: string): void {
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(path);
+    bytes = readInputFile(path);
   } catch (error) {
-    throw new Error(`program ${path} cannot be read: ${(error as Error).message}`);
+    throw new Error(`program ${(error as Error).message}`);
   }
   if (bytes.length < 4 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
     throw new Error(`program ${path} is not an ELF file (build the guest first, e.g. \`microvm build\`)`);

@@ -1,6 +1,6 @@
 // ElfFile: one parsed ELF64 x86-64 file. Headers are decoded and range-checked eagerly (a malformed
 // file fails at construction); symbols, notes and section contents are decoded on demand and cached.
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../input-file';
 import { AddressMap, FileLocation } from './address-map';
 import { ElfBytes } from './bytes';
 import { decompressSection } from './compression';
@@ -32,7 +32,7 @@ export class ElfFile {
   }
 
   static fromFile(path: string): ElfFile {
-    return new ElfFile(readFileSync(path));
+    return new ElfFile(readInputFile(path));
   }
 
   /** The first section with this name. */
