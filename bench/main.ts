@@ -100,7 +100,7 @@ const USAGE = `Usage: npm run bench -- [flags]
   --soak-http-pool N    microvm serve --pool (default 4)
   --soak-http-sample-seconds N  how often the server's /proc is read (default 10)
   --soak-dap-sessions N inline debug sessions in one process (default 1000)
-  --soak-dap-processes N  stdio debug adapter processes (default 50)
+  --soak-dap-processes N  stdio debug adapter processes, one session each (default 1000)
   --json                print the results as JSON instead of the table
   --out FILE            the report to update (default docs/performance.md; the run's JSON goes to
                         bench/results/latest.json, or FILE.json with --out); --no-write to skip both

@@ -47,7 +47,7 @@ export const SOAK_DEFAULTS: SoakOptions = {
   httpPool: 4,
   httpSampleSeconds: 10,
   dapSessions: 1000,
-  dapProcesses: 50,
+  dapProcesses: 1000,
 };
 
 /** What "flat" allows: RSS may grow this much after the warm-up (the 5 MiB). */
