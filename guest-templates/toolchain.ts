@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runBuildCommand, type BuildLog } from './build-process';
-import { BASE_CFLAGS, linkFlags, RUNTIME_SOURCES } from '../native/lib/guest-sdk';
+import { BASE_CFLAGS, guestSdkRoot, linkFlags, RUNTIME_SOURCES } from '../native/lib/guest-sdk';
 import { buildRustCrate, findRustc, rustcVersion } from './rust-build';
 import { buildWasmCGuest } from './wasm-build';
 
@@ -73,29 +73,17 @@ export interface GuestManifest {
 
 const MANIFEST = 'microvm.json';
 const VENDORED_SDK = 'microvm-sdk';
-const SDK_MARKER = path.join('guest-templates', 'sdk', 'c', 'include', 'microvm.h');
 const RUST_EDITIONS = ['2015', '2018', '2021', '2024'];
 
 // ---------------------------------------------------------------------------------------------
 // Locating the repository
 
-let cachedRoot: string | undefined;
-
 /**
- * The repository root: the nearest directory at or above this file that holds
- * guest-templates/sdk/c/include/microvm.h. Works from guest-templates/ (sources),
- * out/guest-templates/ (tsc output) and dist/ (an esbuild bundle).
+ * The repository root (guestSdkRoot: the nearest directory at or above this file that holds
+ * guest-templates/sdk/c/include/microvm.h, from sources, out/ or an esbuild bundle in dist/).
  */
 export function repoRoot(): string {
-  if (cachedRoot !== undefined) return cachedRoot;
-  const start = path.resolve(__dirname);
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, SDK_MARKER))) {
-      cachedRoot = dir;
-      return dir;
-    }
-    if (path.dirname(dir) === dir) throw new Error(`cannot find ${SDK_MARKER} in ${start} or any directory above it`);
-  }
+  return guestSdkRoot();
 }
 
 /** The repository's C SDK directory (guest-templates/sdk/c). */

@@ -3,7 +3,6 @@
 // everything that could hang runs in a child process with a timeout: a hang fails the test instead
 // of hanging the suite.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,28 +10,9 @@ import { after, before, describe, test } from 'node:test';
 import { LaunchConfigError, parseLaunchConfig } from '../debug-adapter/engine/runtime/launch-config';
 import { buildTestGuest } from './guests/build-guests';
 import { needsKvm } from './support/kvm';
+import { explain, ROOT, runCli, runNode } from './support/child';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'bin', 'microvm.js');
 const OUT = path.join(ROOT, 'out');
-const TIMEOUT_MS = 20_000;
-
-interface Run {
-  readonly status: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function node(args: readonly string[], cwd: string = ROOT): Run {
-  const res = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
-  return { status: res.status, signal: res.signal, stdout: res.stdout, stderr: res.stderr };
-}
-
-function explain(run: Run): string {
-  const how = run.signal ? `killed by ${run.signal} after ${TIMEOUT_MS} ms (a hang)` : `exit ${run.status}`;
-  return `${how}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
-}
 
 describe('unusable crash-dump directories', () => {
   let faults = '';
@@ -51,25 +31,25 @@ describe('unusable crash-dump directories', () => {
   });
 
   test('run --crash-dump-dir under /proc is refused at once instead of hanging', () => {
-    const run = node([CLI, 'run', faults, 'DerefNull', '--crash-dump-dir', '/proc/nope']);
+    const run = runCli(['run', faults, 'DerefNull', '--crash-dump-dir', '/proc/nope']);
     assert.equal(run.status, 2, explain(run));
     assert.equal(run.stderr.split('\n')[0],
       'microvm run: --crash-dump-dir "/proc/nope": cannot create /proc/nope: /proc exists but refuses new directories (mkdir: ENOENT; a virtual file system such as /proc or /sys), or use --no-crash-dump');
   });
 
   test('run --crash-dump-dir naming a file, or a path through one, is refused', () => {
-    const direct = node([CLI, 'run', faults, 'DerefNull', '--crash-dump-dir', file]);
+    const direct = runCli(['run', faults, 'DerefNull', '--crash-dump-dir', file]);
     assert.equal(direct.status, 2, explain(direct));
     assert.equal(direct.stderr.split('\n')[0], `microvm run: --crash-dump-dir "${file}": ${file} is a file, not a directory, or use --no-crash-dump`);
 
-    const below = node([CLI, 'run', faults, 'DerefNull', '--crash-dump-dir', path.join(file, 'sub')]);
+    const below = runCli(['run', faults, 'DerefNull', '--crash-dump-dir', path.join(file, 'sub')]);
     assert.equal(below.status, 2, explain(below));
     assert.equal(below.stderr.split('\n')[0], `microvm run: --crash-dump-dir "${file}/sub": cannot create ${file}/sub: ${file} is a file, not a directory, or use --no-crash-dump`);
   });
 
   test('run --crash-dump-dir "" is refused instead of meaning the working directory', () => {
     for (const args of [['--crash-dump-dir', ''], ['--crash-dump-dir=']]) {
-      const run = node([CLI, 'run', faults, 'DerefNull', ...args], work);
+      const run = runCli(['run', faults, 'DerefNull', ...args], { cwd: work });
       assert.equal(run.status, 2, explain(run));
       assert.match(run.stderr, /^microvm run: --crash-dump-dir "": an empty path names no directory; give one, such as \.\/microvm-crashes, or use --no-crash-dump\n/);
       assert.deepEqual(fs.readdirSync(work).filter((f) => f.endsWith('.core')), [], 'no core in the working directory');
@@ -78,11 +58,11 @@ describe('unusable crash-dump directories', () => {
 
   test('a usable directory is only created when a fault writes a core into it', { skip: needsKvm }, () => {
     const nested = path.join(work, 'dumps', 'a', 'b');
-    const aborted = node([CLI, 'run', faults, 'Abort', '--crash-dump-dir', nested]);
+    const aborted = runCli(['run', faults, 'Abort', '--crash-dump-dir', nested]);
     assert.equal(aborted.status, 1, explain(aborted));
     assert.equal(fs.existsSync(path.join(work, 'dumps')), false, 'the check leaves no directory behind');
 
-    const faulted = node([CLI, 'run', faults, 'DerefNull', '--crash-dump-dir', nested]);
+    const faulted = runCli(['run', faults, 'DerefNull', '--crash-dump-dir', nested]);
     assert.equal(faulted.status, 1, explain(faulted));
     assert.equal(fs.readdirSync(nested).filter((f) => f.endsWith('.core')).length, 1, explain(faulted));
   });
@@ -92,7 +72,7 @@ describe('unusable crash-dump directories', () => {
       const { Sandbox } = require(${JSON.stringify(path.join(OUT, 'native', 'lib'))});
       const sandbox = Sandbox.create(${JSON.stringify(faults)}, { crashDumpDir: '/proc/nope' });
       try { sandbox.callSync('DerefNull'); } catch (error) { console.log(error.message); } finally { sandbox.dispose(); }`;
-    const run = node(['-e', script]);
+    const run = runNode(['-e', script]);
     assert.equal(run.status, 0, explain(run));
     assert.match(run.stdout, /faulted: .*; writing the crash dump failed: crash-dump directory "\/proc\/nope": cannot create \/proc\/nope: \/proc exists but refuses new directories/);
   });
@@ -102,7 +82,7 @@ describe('unusable crash-dump directories', () => {
     const script = `
       const { writableDir } = require(${JSON.stringify(path.join(OUT, 'guest-templates', 'build-cache'))});
       console.log(writableDir(['/proc/nope/cache', ${JSON.stringify(fallback)}]));`;
-    const run = node(['-e', script]);
+    const run = runNode(['-e', script]);
     assert.equal(run.status, 0, explain(run));
     assert.equal(run.stdout, `${fallback}\n`);
   });

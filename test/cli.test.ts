@@ -1,6 +1,5 @@
 // The microvm CLI: pure argument/format helpers in-process, then end-to-end through `node bin/microvm.js`.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,9 +15,9 @@ import { runTool } from './support/oracles';
 import { parseMemorySize, parsePositiveInteger, parseSize, parseTimeoutMs } from '../bin/cli/options';
 import { MicroVmError } from '../native/lib/errors';
 import type { FunctionSignature, GuestFault } from '../native/lib/types';
+import { explain, runCli, type ChildRun } from './support/child';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const CLI = path.join(ROOT, 'bin', 'microvm.js');
 const KVM_SKIP = fs.existsSync('/dev/kvm') ? false : '/dev/kvm does not exist on this machine';
 
 const ADD: FunctionSignature = { name: 'Add', returnType: 'i32', paramTypes: ['i32', 'i32'] };
@@ -242,20 +241,8 @@ describe('format', () => {
 // ---------------------------------------------------------------------------------------------
 // End to end: the real `microvm` binary, the real guest toolchain and (where it exists) KVM.
 
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function microvm(args: readonly string[], cwd: string = ROOT): Run {
-  const res = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', timeout: 120_000, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (res.error) throw res.error;
-  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
-}
-
-function explain(run: Run): string {
-  return `exit ${run.status}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
+function microvm(args: readonly string[], cwd: string = ROOT): ChildRun {
+  return runCli(args, { cwd, timeoutMs: 120_000 });
 }
 
 describe('microvm command line', () => {

@@ -2,15 +2,14 @@
 // API bundle without VS Code, with type declarations, and the README's JavaScript examples (a call,
 // host functions) run as written. Also: the microvm.json manifest is documented field by field.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildGuest, newGuestProject, readManifest } from '../guest-templates/toolchain';
 import { needsKvm } from './support/kvm';
+import { explain, ROOT, runNode, type ChildRun } from './support/child';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
 
 interface Manifest {
@@ -29,19 +28,6 @@ function codeBlock(text: string, heading: string, language: string, nth = 0): st
   assert.ok(blocks[nth], `"${heading}" has ${nth + 1} ${language} block(s)`);
   return blocks[nth][1];
 }
-
-interface Run {
-  readonly status: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function node(args: readonly string[], cwd: string): Run {
-  const res = spawnSync(process.execPath, args, { cwd, encoding: 'utf8', timeout: 60_000 });
-  return { status: res.status, stdout: res.stdout, stderr: res.stderr };
-}
-
-const explain = (run: Run): string => `exit ${run.status}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
 
 describe('the microvm-studio package from another project', () => {
   let consumer = '';
@@ -69,10 +55,10 @@ describe('the microvm-studio package from another project', () => {
   });
 
   test('require and import load the host API without vscode', () => {
-    const cjs = node(['-e', "const api = require('microvm-studio'); console.log(typeof api.Sandbox.create, typeof api.inspectGuest, typeof api.MicroVmError)"], consumer);
+    const cjs = runNode(['-e', "const api = require('microvm-studio'); console.log(typeof api.Sandbox.create, typeof api.inspectGuest, typeof api.MicroVmError)"], { cwd: consumer, timeoutMs: 60_000 });
     assert.equal(cjs.status, 0, explain(cjs));
     assert.equal(cjs.stdout, 'function function function\n');
-    const esm = node(['--input-type=module', '-e', "import { Sandbox, checkKvm } from 'microvm-studio'; console.log(typeof Sandbox, typeof checkKvm)"], consumer);
+    const esm = runNode(['--input-type=module', '-e', "import { Sandbox, checkKvm } from 'microvm-studio'; console.log(typeof Sandbox, typeof checkKvm)"], { cwd: consumer, timeoutMs: 60_000 });
     assert.equal(esm.status, 0, explain(esm));
     assert.equal(esm.stdout, 'function function\n');
   });
@@ -84,8 +70,8 @@ describe('the microvm-studio package from another project', () => {
       "export async function run(elf: string): Promise<CallResult> { return Sandbox.create(elf, { hostFunctions: [add] }).call('AddViaHost', 40, 2); }",
       '',
     ].join('\n'));
-    const tsc = node([path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16',
-      '--target', 'es2022', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules', '@types'), 'use.ts'], consumer);
+    const tsc = runNode([path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16',
+      '--target', 'es2022', '--types', 'node', '--typeRoots', path.join(ROOT, 'node_modules', '@types'), 'use.ts'], { cwd: consumer, timeoutMs: 60_000 });
     assert.equal(tsc.status, 0, explain(tsc));
   });
 
@@ -101,10 +87,10 @@ describe('the microvm-studio package from another project', () => {
       elf = buildGuest(project, {}).elfPath;
     });
 
-    const run = (example: string): Run => {
+    const run = (example: string): ChildRun => {
       const file = path.join(consumer, `example-${Math.random().toString(36).slice(2)}.js`);
       fs.writeFileSync(file, example.replaceAll("'hello/build/c-hello.elf'", JSON.stringify(elf)));
-      return node([file], consumer);
+      return runNode([file], { cwd: consumer, timeoutMs: 60_000 });
     };
 
     test('a call from JavaScript', () => {

@@ -4,39 +4,20 @@
 // process with a timeout: a hang fails the test instead of hanging the suite. Found by the launch
 // fuzz target (npm run fuzz -- --target launch), which named a FIFO as "program".
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildTestGuest } from './guests/build-guests';
 import { scratch } from './support/oracles';
+import { explain, ROOT, runCli, runNode, type ChildRun } from './support/child';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const OUT = path.join(ROOT, 'out');
-const CLI = path.join(ROOT, 'bin', 'microvm.js');
-const TIMEOUT_MS = 20_000;
-
-interface Run {
-  readonly status: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function node(args: readonly string[]): Run {
-  const res = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: TIMEOUT_MS, stdio: ['ignore', 'pipe', 'pipe'] });
-  return { status: res.status, signal: res.signal, stdout: res.stdout, stderr: res.stderr };
-}
-
-function explain(run: Run): string {
-  const how = run.signal ? `killed by ${run.signal} after ${TIMEOUT_MS} ms (a hang)` : `exit ${run.status}`;
-  return `${how}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`;
-}
 
 /** Runs `body` (JS, with `out` the compiled tree) in a child; its stdout is the thrown error's message. */
-function inChild(body: string): Run {
+function inChild(body: string): ChildRun {
   const script = `const out = ${JSON.stringify(OUT)};\ntry { ${body}; console.log('no error'); } catch (e) { console.log(e.message); }`;
-  return node(['-e', script]);
+  return runNode(['-e', script]);
 }
 
 describe('input files that are not regular files', () => {
@@ -86,7 +67,7 @@ describe('input files that are not regular files', () => {
       [['disasm', fifo], `microvm disasm: ELF file ${fifo} is a FIFO (named pipe), not a regular file`],
     ];
     for (const [args, message] of cases) {
-      const run = node([CLI, ...args]);
+      const run = runCli(args);
       assert.equal(run.signal, null, explain(run));
       assert.notEqual(run.status, 0, explain(run));
       assert.equal(run.stderr.split('\n')[0], message, explain(run));

@@ -5,17 +5,11 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { isMicroVmError } from '../native/lib';
 import { parseDeclarations, translateModule, WasmError } from '../native/lib/wasm';
+import { Bytes } from './support/bytes';
 
 /** Unsigned LEB128. */
 function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
+  return new Bytes().uleb(n).data;
 }
 
 function section(id: number, body: number[]): number[] {

@@ -11,6 +11,7 @@ import { buildCoreFile } from '../../native/lib/coredump';
 import type { Seed } from './mutate';
 import type { TargetContext } from './targets';
 import { OUTPUT_ADDRESS, launchScratch } from './targets';
+import { Bytes } from '../../test/support/bytes';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const WORK = path.join(ROOT, 'build-fuzz');
@@ -174,14 +175,7 @@ function coreRegions(bytes: Uint8Array): [number, number][] {
 // --- Wasm -------------------------------------------------------------------------------------
 
 function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
+  return new Bytes().uleb(n).data;
 }
 
 /** A small module by hand: memory, an exported i32 add, a microvm.functions declaration. */

@@ -15,8 +15,8 @@ export interface FormatEnvironment {
 }
 
 /** gdb's defaults: `set print elements 200`, `set print repeats 10`. */
-const PRINT_MAX = 200;
-const REPEAT_THRESHOLD = 10;
+export const PRINT_MAX = 200;
+export const REPEAT_THRESHOLD = 10;
 
 export function littleEndian(bytes: Uint8Array, offset: number, size: number): bigint {
   let v = 0n;
@@ -247,10 +247,19 @@ function formatArray(element: TypeInfo | undefined, counts: ReadonlyArray<number
   }
   const one = (i: number): string =>
     inner.length > 0 ? formatArray(element, inner, object, env, offset + i * elementSize) : formatValue(element, object, env, offset + i * elementSize);
+  return formatElementRuns(length, elementSize, object, offset, one, '{}');
+}
+
+/**
+ * value_print_array_elements: `length` elements of `size` bytes from `offset`, a run of more than
+ * REPEAT_THRESHOLD equal ones (bytes and their knownness) as one with `<repeats N times>`, at most
+ * PRINT_MAX printed, in `brackets` (C's {} or Rust's []).
+ */
+export function formatElementRuns(length: number, size: number, object: ObjectBytes, offset: number, formatAt: (index: number) => string, brackets: '{}' | '[]'): string {
   const same = (a: number, b: number): boolean => {
-    for (let k = 0; k < elementSize; k++) {
-      const x = offset + a * elementSize + k;
-      const y = offset + b * elementSize + k;
+    for (let k = 0; k < size; k++) {
+      const x = offset + a * size + k;
+      const y = offset + b * size + k;
       if (object.bytes[x] !== object.bytes[y] || object.known[x] !== object.known[y]) return false;
       if ((object.synthetic?.[x] ?? 0) !== (object.synthetic?.[y] ?? 0)) return false;
     }
@@ -262,10 +271,9 @@ function formatArray(element: TypeInfo | undefined, counts: ReadonlyArray<number
   for (; i < length && printed < PRINT_MAX; i++) {
     let end = i + 1;
     while (end < length && same(i, end)) end++;
-    const reps = end - i;
-    let text = one(i);
-    if (reps > REPEAT_THRESHOLD) {
-      text += ` <repeats ${reps} times>`;
+    let text = formatAt(i);
+    if (end - i > REPEAT_THRESHOLD) {
+      text += ` <repeats ${end - i} times>`;
       i = end - 1;
       printed += REPEAT_THRESHOLD;
     } else {
@@ -273,7 +281,7 @@ function formatArray(element: TypeInfo | undefined, counts: ReadonlyArray<number
     }
     parts.push(text);
   }
-  return `{${parts.join(', ')}${i < length ? '...' : ''}}`;
+  return `${brackets[0]}${parts.join(', ')}${i < length ? '...' : ''}${brackets[1]}`;
 }
 
 function formatComposite(type: CompositeType, object: ObjectBytes, env: FormatEnvironment, offset: number): string {

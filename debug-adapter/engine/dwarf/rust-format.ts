@@ -6,15 +6,13 @@
 // references. Chosen by formatValue for types of Rust units (DW_LANG_Rust); C keeps its printer.
 import { DW_ATE } from './constants';
 import { formatFloat } from './float-format';
-import { formatCValue, formatValue, littleEndian, scalarStatus, type FormatEnvironment } from './format';
+import { formatCValue, formatElementRuns, formatValue, littleEndian, PRINT_MAX, REPEAT_THRESHOLD, scalarStatus, type FormatEnvironment } from './format';
 import { rustTypeName } from './rust-type-names';
 import { activeVariant, isRustChar, rustTypeInfo, type RustEnumLayout } from './rust-types';
 import { byteSizeOf, stripQualifiers, type CompositeType, type EnumType, type TypeInfo } from './types';
 import type { ObjectBytes } from './value-bytes';
 
-/** gdb's `print elements` (200), `print repeats` (10) and `max-value-size` (64 KiB). */
-const PRINT_MAX = 200;
-const REPEAT_THRESHOLD = 10;
+/** gdb's `max-value-size` (64 KiB); `print elements` and `print repeats` are format.ts's PRINT_MAX and REPEAT_THRESHOLD. */
 const MAX_VALUE_SIZE = 65536;
 
 /** Whether formatValue should hand this type to the Rust printer. */
@@ -214,32 +212,7 @@ function formatArray(element: TypeInfo | undefined, counts: ReadonlyArray<number
 
 /** value_print_array_elements with Rust's brackets: runs of equal elements as <repeats N times>. */
 function formatElements(element: TypeInfo | undefined, length: number, size: number, object: ObjectBytes, env: FormatEnvironment, offset: number): string {
-  const same = (a: number, b: number): boolean => {
-    for (let k = 0; k < size; k++) {
-      const x = offset + a * size + k;
-      const y = offset + b * size + k;
-      if (object.bytes[x] !== object.bytes[y] || object.known[x] !== object.known[y]) return false;
-      if ((object.synthetic?.[x] ?? 0) !== (object.synthetic?.[y] ?? 0)) return false;
-    }
-    return true;
-  };
-  const parts: string[] = [];
-  let printed = 0;
-  let i = 0;
-  for (; i < length && printed < PRINT_MAX; i++) {
-    let end = i + 1;
-    while (end < length && same(i, end)) end++;
-    let text = formatPart(element, object, env, offset + i * size);
-    if (end - i > REPEAT_THRESHOLD) {
-      text += ` <repeats ${end - i} times>`;
-      i = end - 1;
-      printed += REPEAT_THRESHOLD;
-    } else {
-      printed++;
-    }
-    parts.push(text);
-  }
-  return `[${parts.join(', ')}${i < length ? '...' : ''}]`;
+  return formatElementRuns(length, size, object, offset, (i) => formatPart(element, object, env, offset + i * size), '[]');
 }
 
 // ---------------------------------------------------------------------------------------------
