@@ -1,6 +1,6 @@
 // `microvm run` reads the guest ELF once: the bytes it read for the function table are the ones
 // the sandbox loads (Sandbox.create({ path, bytes })), and a fault's symbols come from them too.
-// Counted in-process with a spy on fs.readFileSync, through which every ELF read goes.
+// Counted in-process with spies on fs.readFileSync and fs.openSync, through which every ELF read goes.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,23 +12,36 @@ import { readMicroVmNote } from '../native/lib/coredump';
 import { buildTestGuest } from './guests/build-guests';
 import { needsKvm } from './support/kvm';
 
-/** Runs `microvm <args>` in this process and lists the reads of `file` it made. */
+/**
+ * Runs `microvm <args>` in this process and counts its reads of `file`: whole-file reads by path
+ * (fs.readFileSync) and opens of it (fs.openSync, as readInputFile reads a user's file).
+ */
 async function runCountingReads(args: readonly string[], file: string, cwd: string): Promise<{ code: number; out: string; err: string; reads: number }> {
-  const original = fs.readFileSync;
+  const originalRead = fs.readFileSync;
+  const originalOpen = fs.openSync;
   let reads = 0;
-  const spy = (target: fs.PathOrFileDescriptor, options?: unknown): string | Buffer => {
+  const count = (target: unknown) => {
     if (typeof target === 'string' && path.resolve(cwd, target) === file) reads++;
-    return (original as (target: fs.PathOrFileDescriptor, options?: unknown) => string | Buffer)(target, options);
+  };
+  const readSpy = (target: fs.PathOrFileDescriptor, options?: unknown): string | Buffer => {
+    count(target);
+    return (originalRead as (target: fs.PathOrFileDescriptor, options?: unknown) => string | Buffer)(target, options);
+  };
+  const openSpy = (target: fs.PathLike, flags: fs.OpenMode = 'r', mode?: fs.Mode): number => {
+    count(target);
+    return originalOpen(target, flags, mode);
   };
   let out = '';
   let err = '';
   const io: Io = { out: (text) => void (out += text), err: (text) => void (err += text), cwd };
-  fs.readFileSync = spy as typeof fs.readFileSync;
+  fs.readFileSync = readSpy as typeof fs.readFileSync;
+  fs.openSync = openSpy as typeof fs.openSync;
   try {
     const code = await main(args, io);
     return { code, out, err, reads };
   } finally {
-    fs.readFileSync = original;
+    fs.readFileSync = originalRead;
+    fs.openSync = originalOpen;
   }
 }
 
