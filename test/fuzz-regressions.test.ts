@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
+import { DebugInfo } from '../debug-adapter/engine/dwarf';
+import { ElfFile } from '../native/lib/elf';
 import { runInput, targetNamed, type TargetContext } from '../scripts/fuzz/targets';
 import { buildTestGuest } from './guests/build-guests';
 
@@ -20,9 +22,16 @@ function contextFor(target: string): TargetContext {
 
 /** What each regression input must now be refused with. */
 const EXPECTED: Record<string, RegExp> = {
+  // Was a hang: a DWARF 5 line header with an empty file-entry format and a count of 2^40 entries.
+  'dwarf/line-file-count-empty-format.elf': /^\.debug_addr: index 0 \(offset 0x8000002\) is past the end$/,
   'core/no-prstatus.core': /^the core file has no NT_PRSTATUS note \(no registers\): not a core file of a process$/,
   'core/short-prstatus.core': /^NT_PRSTATUS descriptor is 324 bytes; x86-64 elf_prstatus is 336 \(note at file offset 0x[0-9a-f]+, PT_NOTE segment \d+\)$/,
   'core/note-json-control-character.core': /^the MICROVM note is not valid JSON: .* \(note at file offset 0x[0-9a-f]+, PT_NOTE segment \d+\)$/,
+};
+
+/** Problems the DWARF reader must record for a unit (a unit's bad line table is a problem, not an error). */
+const UNIT_PROBLEMS: Record<string, RegExp> = {
+  'dwarf/line-file-count-empty-format.elf': /^\.debug_line: file count 1976183087651 at offset 0x37 with an empty entry format$/,
 };
 
 const nativeTargets = new Set(['guest_image', 'host_print']);
@@ -45,6 +54,12 @@ describe('fuzz regressions: inputs that once were findings', () => {
         const what = outcome.kind === 'accepted' ? 'accepted' : `${outcome.kind}: ${(outcome.error as Error)?.stack ?? String(outcome.error)}`;
         assert.equal(outcome.kind, 'refused', `${target}/${file}: ${what}`);
         if (outcome.kind === 'refused') assert.match(outcome.error.message, EXPECTED[`${target}/${file}`], `${target}/${file}`);
+        const problem = UNIT_PROBLEMS[`${target}/${file}`];
+        if (problem) {
+          const info = new DebugInfo(new ElfFile(input));
+          for (const unit of info.units) info.lineTable(unit);
+          assert.ok(info.problems.some((p) => problem.test(p.message)), `${target}/${file}: no problem matching ${problem}`);
+        }
       }
     });
   }

@@ -137,7 +137,16 @@ function readEntryList(sections: DebugSections, reader: ByteReader, offsetSize: 
   const formatCount = reader.u8();
   const format: Array<[number, number]> = [];
   for (let i = 0; i < formatCount; i++) format.push([reader.ulebNumber(), reader.ulebNumber()]);
+  const countAt = reader.pos;
   const count = reader.ulebNumber(`${what} count`);
+  // Every entry form takes at least one byte, so a count the header cannot hold is refused before
+  // looping over it (an empty format would otherwise loop `count` times reading nothing).
+  if (count > 0 && format.length === 0) {
+    throw new DwarfFormatError(`.debug_line: ${what} count ${count} at offset ${hex(countAt)} with an empty entry format`);
+  }
+  if (count > reader.remaining) {
+    throw new DwarfFormatError(`.debug_line: ${what} count ${count} at offset ${hex(countAt)} is more than the ${reader.remaining} bytes left in the header`);
+  }
   const entries: LineFileEntry[] = [];
   for (let i = 0; i < count; i++) {
     let name = '';
