@@ -438,6 +438,11 @@ async function soakDapInline(options: SoakDapInlineOptions): Promise<SoakDapInli
 }
 
 async function main(argv: readonly string[]): Promise<void> {
+  // Open the stdio streams before the first census: libuv reserves one descriptor (/dev/null, its
+  // EMFILE fallback) for the event loop when the loop's first stream is made, here process.stderr at
+  // the first progress line. Made later, that once-per-process reserve would count as a leak.
+  void process.stdout;
+  void process.stderr;
   const [mode, json] = argv;
   const options = JSON.parse(json ?? '{}') as unknown;
   let result: SoakHostApiResult | SoakDapInlineResult;
