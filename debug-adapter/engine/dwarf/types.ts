@@ -107,9 +107,19 @@ export interface UnknownType {
 
 const VOID: VoidType = { kind: 'void' };
 
+/** Types that end a chain of type references: a cycle through one of them is a real C type. */
+const COMPOSITE_TAGS: ReadonlySet<number> = new Set([DW_TAG.structure_type, DW_TAG.union_type, DW_TAG.class_type, DW_TAG.enumeration_type]);
+
 /** Resolves type DIEs to TypeInfo, caching by DIE so cycles are shared objects. */
 export class TypeResolver {
   private readonly cache = new Map<Die, TypeInfo>();
+  /**
+   * The pointer, typedef, qualifier, array and function DIEs being resolved since the last struct,
+   * union or enum. A type may refer back to itself only through one of those (a list node's `next`):
+   * a chain that returns to a DIE of its own, e.g. a pointer to itself, names no type and would send
+   * every reader of the type round it forever.
+   */
+  private chain = new Set<Die>();
 
   /** The type named by a DIE's DW_AT_type (undefined when it has none: void). */
   typeOf(unit: Unit, die: Die): TypeInfo | undefined {
@@ -121,9 +131,25 @@ export class TypeResolver {
   }
 
   resolve(unit: Unit, die: Die): TypeInfo {
+    if (this.chain.has(die)) {
+      throw new DwarfFormatError(`DIE ${hex(die.offset)}: its DW_AT_type chain comes back to it without passing a struct, union or enum`);
+    }
     const cached = this.cache.get(die);
     if (cached) return cached;
-    const type = this.resolveUncached(unit, die);
+    const composite = COMPOSITE_TAGS.has(die.tag);
+    const outer = this.chain;
+    if (composite) this.chain = new Set();
+    else this.chain.add(die);
+    let type: TypeInfo;
+    try {
+      type = this.resolveUncached(unit, die);
+    } catch (error) {
+      this.cache.delete(die); // half-built: resolving it again must fail again, not return a part
+      throw error;
+    } finally {
+      if (composite) this.chain = outer;
+      else this.chain.delete(die);
+    }
     // Rust types keep their Rust facts (path name, enum variants) beside them, for printing.
     if (isRustUnit(unit)) describeRustType((u, d) => this.typeOf(u, d), unit, die, type);
     return type;
