@@ -216,7 +216,11 @@ export class TypeResolver {
         for (const child of die.children) {
           if (child.tag !== DW_TAG.member && child.tag !== DW_TAG.inheritance) continue;
           if (unit.flag(child.attr(DW_AT.external)) || unit.flag(child.attr(DW_AT.declaration))) continue; // static members
-          t.members.push(this.member(unit, child));
+          const member = this.member(unit, child);
+          if (containsByValue(member.type, t)) {
+            throw new DwarfFormatError(`DIE ${hex(child.offset)}: member ${member.name ?? '(anonymous)'} of ${kind} ${name ?? '{...}'} contains the ${kind} itself by value`);
+          }
+          t.members.push(member);
         }
         return t;
       }
@@ -279,6 +283,39 @@ export class TypeResolver {
     const bitOffset = byteOffset * 8 + storage * 8 - msbOffset - bitSize;
     return { name, type, byteOffset, bitSize, bitOffset };
   }
+}
+
+/**
+ * Whether a value of `type` holds `composite` inside it (through members, array elements, typedefs
+ * and qualifiers; a pointer holds only an address). No C or Rust type can hold itself, and printing
+ * one that did would never end.
+ */
+function containsByValue(type: TypeInfo | undefined, composite: CompositeType): boolean {
+  const seen = new Set<TypeInfo>();
+  const pending: (TypeInfo | undefined)[] = [type];
+  while (pending.length > 0) {
+    const t = pending.pop();
+    if (!t || seen.has(t)) continue;
+    if (t === composite) return true;
+    seen.add(t);
+    switch (t.kind) {
+      case 'typedef':
+      case 'qualified':
+        pending.push(t.target);
+        break;
+      case 'array':
+        pending.push(t.element);
+        break;
+      case 'struct':
+      case 'union':
+      case 'class':
+        for (const m of t.members) pending.push(m.type);
+        break;
+      default:
+        break;
+    }
+  }
+  return false;
 }
 
 const INTEGER_WORDS = new Set(['signed', 'unsigned', 'short', 'long', 'int', 'char']);
