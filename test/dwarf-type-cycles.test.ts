@@ -82,3 +82,18 @@ test('a struct holding itself by value is refused; one holding a pointer to itse
   assert.equal(typeName(node), 'struct node');
   assert.equal(node.kind === 'struct' ? typeName(node.members[0].type) : '', 'struct node *');
 });
+
+test('a typedef of a struct that holds the typedef by value is refused, whichever is resolved first', () => {
+  let typedef = 0;
+  let struct = 0;
+  const file = unitWith((b, at) => {
+    typedef = at();
+    struct = typedef + 1 + 4 + 4;
+    b.uleb(5).str('S_t').u32(struct);
+    b.uleb(3).str('S').u8(8);
+    b.uleb(4).str('inner').u32(typedef).u8(0);
+    b.u8(0);
+  });
+  assert.throws(() => resolveAt(file, typedef), (e: unknown) => e instanceof DwarfFormatError && e.message === `DIE 0x${typedef.toString(16)}: the typedef's DW_AT_type holds the typedef itself by value`);
+  assert.throws(() => resolveAt(file, struct), (e: unknown) => e instanceof DwarfFormatError && /^DIE 0x[0-9a-f]+: member inner of struct S contains the struct itself by value$/.test(e.message));
+});

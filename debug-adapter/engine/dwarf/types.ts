@@ -187,7 +187,7 @@ export class TypeResolver {
       case DW_TAG.typedef: {
         const t: TypedefType = { kind: 'typedef', name: name ?? '?', target: undefined };
         this.remember(die, t);
-        t.target = this.typeOf(unit, die);
+        t.target = refuseSelfHolding(die, t, this.typeOf(unit, die));
         return t;
       }
       case DW_TAG.const_type:
@@ -197,14 +197,14 @@ export class TypeResolver {
         const qualifier = die.tag === DW_TAG.const_type ? 'const' : die.tag === DW_TAG.volatile_type ? 'volatile' : die.tag === DW_TAG.restrict_type ? 'restrict' : '_Atomic';
         const t: QualifiedType = { kind: 'qualified', qualifier, target: undefined };
         this.remember(die, t);
-        t.target = this.typeOf(unit, die);
+        t.target = refuseSelfHolding(die, t, this.typeOf(unit, die));
         return t;
       }
       case DW_TAG.array_type: {
         const counts = die.children.filter((c) => c.tag === DW_TAG.subrange_type || c.tag === DW_TAG.enumeration_type).map((c) => subrangeCount(unit, c));
         const t: ArrayType = { kind: 'array', element: undefined, counts: counts.length > 0 ? counts : [undefined] };
         this.remember(die, t);
-        t.element = this.typeOf(unit, die);
+        t.element = refuseSelfHolding(die, t, this.typeOf(unit, die));
         return t;
       }
       case DW_TAG.structure_type:
@@ -286,17 +286,17 @@ export class TypeResolver {
 }
 
 /**
- * Whether a value of `type` holds `composite` inside it (through members, array elements, typedefs
+ * Whether a value of `type` holds `container` inside it (through members, array elements, typedefs
  * and qualifiers; a pointer holds only an address). No C or Rust type can hold itself, and printing
  * one that did would never end.
  */
-function containsByValue(type: TypeInfo | undefined, composite: CompositeType): boolean {
+function containsByValue(type: TypeInfo | undefined, container: TypeInfo): boolean {
   const seen = new Set<TypeInfo>();
   const pending: (TypeInfo | undefined)[] = [type];
   while (pending.length > 0) {
     const t = pending.pop();
     if (!t || seen.has(t)) continue;
-    if (t === composite) return true;
+    if (t === container) return true;
     seen.add(t);
     switch (t.kind) {
       case 'typedef':
@@ -316,6 +316,15 @@ function containsByValue(type: TypeInfo | undefined, composite: CompositeType): 
     }
   }
   return false;
+}
+
+/** `target`, unless a value of it holds `type` (the typedef, qualifier or array of `die`) again. */
+function refuseSelfHolding(die: Die, type: TypeInfo, target: TypeInfo | undefined): TypeInfo | undefined {
+  if (containsByValue(target, type)) {
+    const what = type.kind === 'qualified' ? `${type.qualifier} type` : type.kind;
+    throw new DwarfFormatError(`DIE ${hex(die.offset)}: the ${what}'s DW_AT_type holds the ${what} itself by value`);
+  }
+  return target;
 }
 
 const INTEGER_WORDS = new Set(['signed', 'unsigned', 'short', 'long', 'int', 'char']);
