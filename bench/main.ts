@@ -87,7 +87,7 @@ const USAGE = `Usage: npm run bench -- [flags]
   --dap-cpu-prof DIR    write a CPU profile of each adapter process into DIR (node --cpu-prof)
   --no-http, --no-density, --no-dap   skip those parts
   --soak                the soak and load runs instead (docs/reliability.md, "Soak and load"; about
-                        25 minutes): warm calls, create/dispose cycles and faults in one process,
+                        30 minutes): warm calls, create/dispose cycles and faults in one process,
                         microvm serve under hey, debug sessions inline and over stdio; --no-http and
                         --no-dap skip those parts; its report goes to docs/reliability.md and
                         bench/results/soak.json unless --out FILE or --no-write
