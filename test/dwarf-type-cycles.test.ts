@@ -1,11 +1,11 @@
-// Malformed type graphs that no compiler writes but a hostile or corrupt file can hold: a pointer,
-// typedef or qualifier whose DW_AT_type chain comes back to itself, and a struct that holds itself
-// by value. Each is a DwarfFormatError naming the DIE (both were found by `npm run fuzz -- --target
+// Malformed types that no compiler writes but a hostile or corrupt file can hold: a pointer,
+// typedef or qualifier whose DW_AT_type chain comes back to itself, a struct that holds itself
+// by value, and a size that is negative or huge. Each is a DwarfFormatError naming the DIE (both were found by `npm run fuzz -- --target
 // dwarf`: a stack overflow in typeName, and a value that would print forever); a real cycle through
 // a struct (a list node's `next`) still resolves.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DwarfFile, DwarfFormatError, TypeResolver, typeName, dwarfConstants as K } from '../debug-adapter/engine/dwarf';
+import { DwarfFile, DwarfFormatError, readObject, TypeResolver, typeName, dwarfConstants as K } from '../debug-adapter/engine/dwarf';
 import { Bytes } from './support/bytes';
 
 const { DW_TAG, DW_AT, DW_FORM } = K;
@@ -96,4 +96,20 @@ test('a typedef of a struct that holds the typedef by value is refused, whicheve
   });
   assert.throws(() => resolveAt(file, typedef), (e: unknown) => e instanceof DwarfFormatError && e.message === `DIE 0x${typedef.toString(16)}: the typedef's DW_AT_type holds the typedef itself by value`);
   assert.throws(() => resolveAt(file, struct), (e: unknown) => e instanceof DwarfFormatError && /^DIE 0x[0-9a-f]+: member inner of struct S contains the struct itself by value$/.test(e.message));
+});
+
+test('an object whose size a file made negative or larger than any guest memory is not read', () => {
+  const reads: number[] = [];
+  const ctx = {
+    readRegister: () => undefined,
+    readMemory: (_address: bigint, length: number) => {
+      reads.push(length);
+      return new Uint8Array(length);
+    },
+  };
+  const at = { kind: 'memory', address: 0x1000n } as const;
+  assert.deepEqual(readObject(at, -63, ctx), { kind: 'error', reason: 'the object\'s size -63 is not a byte count (a malformed DW_AT_byte_size or array bound)' });
+  assert.deepEqual(readObject(at, 2 ** 40, ctx), { kind: 'error', reason: `the object's size ${2 ** 40} is larger than any guest's memory (268435456 bytes)` });
+  assert.deepEqual(reads, [], 'no memory was read for them');
+  assert.ok('bytes' in readObject(at, 1 << 20, ctx), 'a 1 MiB array is read whole, as the Variables view pages its elements from it');
 });

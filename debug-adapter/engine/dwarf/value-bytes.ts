@@ -36,6 +36,8 @@ function toBytes(value: bigint, size: number): Uint8Array {
 }
 
 function readSimple(location: SimpleLocation, size: number, ctx: EvaluationContext): ObjectBytes | ReadFailure {
+  const problem = sizeProblem(size);
+  if (problem) return problem;
   switch (location.kind) {
     case 'memory': {
       if (size === 0) return { bytes: new Uint8Array(0), known: new Uint8Array(0), address: location.address };
@@ -71,9 +73,24 @@ function readSimple(location: SimpleLocation, size: number, ctx: EvaluationConte
   }
 }
 
+/** Guest memory is at most 256 MiB: no object of a guest can be larger. */
+export const MAX_OBJECT_SIZE = 256 * 1024 * 1024;
+
+/**
+ * Why `size` (from the type's DW_AT_byte_size and array bounds, or a piece's bits) cannot be read,
+ * or undefined when it can: a size a file made negative or huge must not become an allocation.
+ */
+function sizeProblem(size: number): ReadFailure | undefined {
+  if (!Number.isSafeInteger(size) || size < 0) return { kind: 'error', reason: `the object's size ${size} is not a byte count (a malformed DW_AT_byte_size or array bound)` };
+  if (size > MAX_OBJECT_SIZE) return { kind: 'error', reason: `the object's size ${size} is larger than any guest's memory (${MAX_OBJECT_SIZE} bytes)` };
+  return undefined;
+}
+
 /** Reads `size` bytes of the object at `location`. */
 export function readObject(location: Location, size: number, ctx: EvaluationContext): ObjectBytes | ReadFailure {
   if (location.kind === 'unavailable') return { kind: 'unavailable', reason: location.reason };
+  const problem = sizeProblem(size);
+  if (problem) return problem;
   if (location.kind !== 'composite') return readSimple(location, size, ctx);
   const bytes = new Uint8Array(size);
   const known = new Uint8Array(size);
