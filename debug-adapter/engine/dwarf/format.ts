@@ -137,11 +137,14 @@ function formatChar(value: bigint, signed: boolean, size: number): string {
   return `${number} '${escapeChar(Number(value & 0xffn), "'")}'`;
 }
 
-function formatEnum(type: EnumType, raw: bigint): string {
+/**
+ * gdb's enum text for `raw`: the enumerator's name, a "flag enum" (non-negative, disjoint bit masks)
+ * decomposed into its flags, or the number. `spell` writes an enumerator's name (Rust qualifies it).
+ */
+export function formatEnum(type: EnumType, raw: bigint, spell: (name: string) => string = (name) => name): string {
   const value = type.signed ? BigInt.asIntN(type.byteSize * 8, raw) : raw;
   const match = type.enumerators.find((e) => e.value === value);
-  if (match) return match.name;
-  // A "flag enum" (non-negative, disjoint bit masks) is decomposed as gdb does.
+  if (match) return spell(match.name);
   let seen = 0n;
   const flag = type.enumerators.every((e) => {
     if (e.value < 0n || (e.value & seen) !== 0n) return false;
@@ -153,7 +156,7 @@ function formatEnum(type: EnumType, raw: bigint): string {
   let rest = value;
   for (const e of type.enumerators) {
     if (e.value !== 0n && (rest & e.value) === e.value) {
-      parts.push(e.name);
+      parts.push(spell(e.name));
       rest &= ~e.value;
     }
   }

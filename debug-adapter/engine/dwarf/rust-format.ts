@@ -6,7 +6,7 @@
 // references. Chosen by formatValue for types of Rust units (DW_LANG_Rust); C keeps its printer.
 import { DW_ATE } from './constants';
 import { formatFloat } from './float-format';
-import { formatCValue, formatElementRuns, formatValue, littleEndian, PRINT_MAX, REPEAT_THRESHOLD, scalarStatus, type FormatEnvironment } from './format';
+import { formatCValue, formatElementRuns, formatEnum, formatValue, littleEndian, PRINT_MAX, REPEAT_THRESHOLD, scalarStatus, type FormatEnvironment } from './format';
 import { rustTypeName } from './rust-type-names';
 import { activeVariant, isRustChar, rustTypeInfo, type RustEnumLayout } from './rust-types';
 import { byteSizeOf, stripQualifiers, type CompositeType, type EnumType, type TypeInfo } from './types';
@@ -31,7 +31,7 @@ export function formatRustValue(type: TypeInfo, object: ObjectBytes, env: Format
     case 'array':
       return formatArray(t.element, t.counts, object, env, offset);
     case 'enum':
-      return formatEnum(t, object, offset);
+      return formatRustEnum(t, object, offset);
     case 'base':
     case 'pointer':
       return formatScalar(t, object, env, offset);
@@ -166,33 +166,11 @@ function formatSlice(type: CompositeType, object: ObjectBytes, env: FormatEnviro
   return `${name} ${formatElements(element, count, size, elements, env, 0)}`;
 }
 
-function formatEnum(type: EnumType, object: ObjectBytes, offset: number): string {
+function formatRustEnum(type: EnumType, object: ObjectBytes, offset: number): string {
   const status = scalarStatus(object, offset, type.byteSize);
   if (status !== 'ok') return status;
-  const raw = littleEndian(object.bytes, offset, type.byteSize);
-  const value = type.signed ? BigInt.asIntN(type.byteSize * 8, raw) : raw;
   const prefix = rustTypeName(type);
-  const qualified = (name: string): string => (prefix !== undefined ? `${prefix}::${name}` : name);
-  const match = type.enumerators.find((e) => e.value === value);
-  if (match) return qualified(match.name);
-  // gdb decomposes a value of a "flag enum" (disjoint, non-negative values) into its flags.
-  let seen = 0n;
-  const flag = type.enumerators.every((e) => {
-    if (e.value < 0n || (e.value & seen) !== 0n) return false;
-    seen |= e.value;
-    return true;
-  });
-  if (!flag || value < 0n) return value.toString();
-  const parts: string[] = [];
-  let rest = value;
-  for (const e of type.enumerators) {
-    if (e.value !== 0n && (rest & e.value) === e.value) {
-      parts.push(qualified(e.name));
-      rest &= ~e.value;
-    }
-  }
-  if (rest !== 0n) parts.push(`unknown: 0x${rest.toString(16)}`);
-  return parts.length === 0 ? '0' : `(${parts.join(' | ')})`;
+  return formatEnum(type, littleEndian(object.bytes, offset, type.byteSize), (name) => (prefix !== undefined ? `${prefix}::${name}` : name));
 }
 
 // ---------------------------------------------------------------------------------------------
