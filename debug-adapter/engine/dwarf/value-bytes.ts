@@ -89,9 +89,9 @@ function sizeProblem(size: number): ReadFailure | undefined {
 /** Reads `size` bytes of the object at `location`. */
 export function readObject(location: Location, size: number, ctx: EvaluationContext): ObjectBytes | ReadFailure {
   if (location.kind === 'unavailable') return { kind: 'unavailable', reason: location.reason };
+  if (location.kind !== 'composite') return readSimple(location, size, ctx); // which checks the size
   const problem = sizeProblem(size);
   if (problem) return problem;
-  if (location.kind !== 'composite') return readSimple(location, size, ctx);
   const bytes = new Uint8Array(size);
   const known = new Uint8Array(size);
   const synthetic = new Uint8Array(size);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { buildGuest, newGuestProject } from '../../../guest-templates/toolchain';
+import { stopSession } from './debug-sessions';
 import { test } from './harness';
 
 const EXTENSION_ID = 'microvm-studio.microvm-studio';
@@ -95,18 +96,7 @@ test('a microvm debug session stops at a breakpoint on the right line', { skip: 
     assert.equal(/^[a-z][\w+.-]*:\/\//i.test(reported) ? vscode.Uri.parse(reported).fsPath : path.resolve(reported), source);
   } finally {
     stopped?.dispose();
-    for (const session of sessions) {
-      const ended = new Promise<void>((resolve) => {
-        const sub = vscode.debug.onDidTerminateDebugSession((s) => {
-          if (s.id === session.id) {
-            sub.dispose();
-            resolve();
-          }
-        });
-      });
-      await vscode.debug.stopDebugging(session);
-      await Promise.race([ended, new Promise((r) => setTimeout(r, 10_000))]);
-    }
+    for (const session of sessions) await stopSession(session);
     vscode.debug.removeBreakpoints(breakpoints);
     fs.rmSync(work, { recursive: true, force: true });
   }

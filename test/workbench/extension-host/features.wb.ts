@@ -9,6 +9,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import type { DebugProtocol } from '@vscode/debugprotocol';
 import { newGuestProject } from '../../../guest-templates/toolchain';
+import { stopSession } from './debug-sessions';
 import { test } from './harness';
 
 const EXTENSION_ID = 'microvm-studio.microvm-studio';
@@ -65,17 +66,7 @@ function nextEvent(match: (event: DebugProtocol.Event) => boolean, what: string,
 
 async function stopAll(): Promise<void> {
   for (let attempt = 0; vscode.debug.activeDebugSession && attempt < 5; attempt++) {
-    const session = vscode.debug.activeDebugSession;
-    const ended = new Promise<void>((resolve) => {
-      const sub = vscode.debug.onDidTerminateDebugSession((s) => {
-        if (s.id === session.id) {
-          sub.dispose();
-          resolve();
-        }
-      });
-    });
-    await vscode.debug.stopDebugging(session);
-    await Promise.race([ended, new Promise((r) => setTimeout(r, 10_000))]);
+    await stopSession(vscode.debug.activeDebugSession);
   }
   assert.equal(vscode.debug.activeDebugSession, undefined, 'every debug session ended');
 }
